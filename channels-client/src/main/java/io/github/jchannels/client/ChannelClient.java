@@ -1,0 +1,380 @@
+package io.github.jchannels.client;
+
+import io.github.jchannels.client.internal.ClientConfig;
+import io.github.jchannels.client.internal.RealChannelClient;
+import io.github.jchannels.core.Channel;
+import io.github.jchannels.core.Event;
+import io.github.jchannels.core.EventRegistry;
+import io.github.jchannels.core.Family;
+import io.github.jchannels.core.Reply;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A client of a channels server (PROTOCOL.md section 8): one WebSocket connection that becomes
+ * ready after the server's {@code connected} event, keeps itself alive with {@code ping}s,
+ * reconnects with backoff, re-joins every channel that has handlers, and queues what is sent
+ * while it is not ready.
+ *
+ * <pre>{@code
+ * try (ChannelClient client = ChannelClient.builder(URI.create("ws://localhost:8080/ws"))
+ *     .token(() -> tokens.current())
+ *     .build()) {
+ *   client.connect();
+ *   ClientSubscription s = client.subscribe(Channels.session("abc"), event -> {
+ *     switch (event) { case SessionEvent.StreamOutput o -> print(o.message()); ... }
+ *   });
+ *   client.send(Channels.session("abc"), new SessionEvent.SendMessage("hi", null, null));
+ * }
+ * }</pre>
+ *
+ * <p><b>Threading.</b> Every method is thread-safe and returns without waiting for the
+ * network. Handlers, state listeners and error listeners run on the client's single callback
+ * thread ({@code channels-client-N-callbacks}), one at a time, in the order the frames and
+ * state changes happened; a slow handler delays later callbacks but never the socket or the
+ * heartbeat. Request futures complete on that thread too. A handler or listener that throws is
+ * logged and counted and never stops the others. {@link #close()} stops every thread the client
+ * started.
+ */
+public interface ChannelClient extends AutoCloseable {
+
+  /**
+   * The pseudo close code reported in {@link ConnectionState.Reconnecting#code()} when no
+   * {@code pong} came within the pong timeout (the client also sends it to the server).
+   */
+  int HEARTBEAT_TIMEOUT = 4000;
+
+  /**
+   * The pseudo close code reported when the socket did not open or the server did not send
+   * {@code connected} within the connect timeout.
+   */
+  int CONNECT_TIMEOUT = 4001;
+
+  /** A builder for a client of the server at {@code uri} ({@code ws://} or {@code wss://}). */
+  static Builder builder(URI uri) {
+    return new Builder(uri);
+  }
+
+  /**
+   * Starts connecting (from {@link ConnectionState.Idle}; later calls only return the future).
+   * The future completes when the client is next ready and fails with a {@link ChannelException}
+   * if the client is closed before that (e.g. {@code unauthorized}, gave up). The client keeps
+   * trying per its reconnection policy whatever the caller does with the future.
+   */
+  CompletableFuture<Void> connect();
+
+  /**
+   * Adds {@code handler} for the events on {@code channel}; it receives the family's sealed type.
+   * The first handler of a channel makes the client join it on the server (once per channel,
+   * again after every reconnection); closing the last one leaves it. Join failures reach
+   * {@link ClientSubscription#joined()} and the error listeners.
+   */
+  <E extends Event> ClientSubscription subscribe(Channel<E> channel, Consumer<? super E> handler);
+
+  /**
+   * Sends {@code event} on {@code channel}: at once when ready, else into the send queue
+   * (flushed in order after the next {@code connected}; when full the oldest is dropped).
+   * Returns false only when the client was closed by {@link #close()}. Throws
+   * {@link IllegalArgumentException} if the event may not be sent by a client.
+   */
+  <E extends Event> boolean send(Channel<E> channel, E event);
+
+  /**
+   * Sends {@code event} with a fresh {@code ref} and returns its reply, with the default request
+   * timeout (measured from this call, queueing included). The future completes with the
+   * {@link Reply} when its status is ok, and fails with a {@link ChannelException} when the reply
+   * has status error ({@link ChannelException#reply()} holds it), when the server answers with a
+   * {@code global} {@code error} carrying the ref (e.g. {@code internal_error} from a throwing
+   * handler), when the connection drops after sending ({@code connection_lost}), when the request
+   * is dropped from a full queue or the client is closed; and with a
+   * {@link java.util.concurrent.TimeoutException} on timeout.
+   */
+  <E extends Event> CompletableFuture<Reply> request(Channel<E> channel, E event);
+
+  /** {@link #request(Channel, Event)} with its own timeout. */
+  <E extends Event> CompletableFuture<Reply> request(Channel<E> channel, E event, Duration timeout);
+
+  /** Converts a plain JSON value (such as {@link Reply#response()}) to {@code type}. */
+  <T> T convert(@Nullable Object value, Class<T> type);
+
+  /** The state now. */
+  ConnectionState state();
+
+  /**
+   * Calls {@code listener} with every later state change, on the callback thread, in order.
+   * The current state is not replayed: read {@link #state()}.
+   */
+  ListenerHandle addStateListener(Consumer<? super ConnectionState> listener);
+
+  /** Calls {@code listener} with every {@link ClientError}, on the callback thread. */
+  ListenerHandle addErrorListener(Consumer<? super ClientError> listener);
+
+  /**
+   * Reconnects now with a fresh socket and resets the attempt count: after the client gave up,
+   * was refused (1008, ...), or while it waits for a reconnection delay. Closes the current
+   * connection first if there is one. Throws {@link IllegalStateException} after {@link #close()}.
+   */
+  void reconnect();
+
+  /** The client's counters. */
+  ClientMetrics metrics();
+
+  /** The last frames sent and received. */
+  MessageLog messageLog();
+
+  /** The channels that have handlers, with their handler count and join state. */
+  List<ActiveSubscription> subscriptions();
+
+  /** How many messages wait in the send queue. */
+  int queuedMessages();
+
+  /** The server address. */
+  URI uri();
+
+  /**
+   * Closes the connection with 1000, fails pending requests and join futures, and stops every
+   * thread the client started (waiting a bounded time for them). Idempotent; final.
+   */
+  @Override
+  void close();
+
+  /**
+   * Configures a {@link ChannelClient}. Defaults (PROTOCOL.md section 8):
+   *
+   * <table>
+   * <caption>Defaults</caption>
+   * <tr><th>setting</th><th>default</th></tr>
+   * <tr><td>{@link #token}</td><td>none (no Authorization header)</td></tr>
+   * <tr><td>{@link #registry}</td><td>{@link EventRegistry#defaults()}</td></tr>
+   * <tr><td>{@link #heartbeat}</td><td>ping every 30 s once ready, pong within 5 s</td></tr>
+   * <tr><td>{@link #useServerHeartbeatInterval}</td><td>true: the {@code heartbeatIntervalMs}
+   *     of {@code connected} replaces the interval</td></tr>
+   * <tr><td>{@link #reconnectDelays}</td><td>1 s doubling (1, 2, 4, 8, 16 ...) capped at 30 s</td></tr>
+   * <tr><td>{@link #maxReconnectAttempts}</td><td>5</td></tr>
+   * <tr><td>{@link #reconnectJitter}</td><td>0 (none)</td></tr>
+   * <tr><td>{@link #sendQueueCapacity}</td><td>100</td></tr>
+   * <tr><td>{@link #connectTimeout}</td><td>10 s (socket open and {@code connected})</td></tr>
+   * <tr><td>{@link #requestTimeout}</td><td>10 s</td></tr>
+   * <tr><td>{@link #messageLogCapacity}</td><td>50</td></tr>
+   * </table>
+   */
+  final class Builder {
+    /** Default ping interval. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
+    /** Default pong timeout. */
+    public static final Duration DEFAULT_PONG_TIMEOUT = Duration.ofSeconds(5);
+    /** Default first reconnection delay. */
+    public static final Duration DEFAULT_INITIAL_RECONNECT_DELAY = Duration.ofSeconds(1);
+    /** Default cap on reconnection delays. */
+    public static final Duration DEFAULT_MAX_RECONNECT_DELAY = Duration.ofSeconds(30);
+    /** Default number of reconnection attempts. */
+    public static final int DEFAULT_MAX_RECONNECT_ATTEMPTS = 5;
+    /** Default send queue capacity. */
+    public static final int DEFAULT_SEND_QUEUE_CAPACITY = 100;
+    /** Default connect timeout. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Default request timeout. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Default message log capacity. */
+    public static final int DEFAULT_MESSAGE_LOG_CAPACITY = 50;
+
+    private final URI uri;
+    private Supplier<? extends @Nullable String> token = () -> null;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private EventRegistry registry = EventRegistry.defaults();
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+    private Duration pongTimeout = DEFAULT_PONG_TIMEOUT;
+    private boolean useServerHeartbeatInterval = true;
+    private Duration initialReconnectDelay = DEFAULT_INITIAL_RECONNECT_DELAY;
+    private Duration maxReconnectDelay = DEFAULT_MAX_RECONNECT_DELAY;
+    private int maxReconnectAttempts = DEFAULT_MAX_RECONNECT_ATTEMPTS;
+    private double reconnectJitter;
+    private int sendQueueCapacity = DEFAULT_SEND_QUEUE_CAPACITY;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private int messageLogCapacity = DEFAULT_MESSAGE_LOG_CAPACITY;
+    private Clock clock = Clock.systemUTC();
+    private String name = "channels-client";
+    private final Map<Family<?>, Function<Channel<?>, ? extends Event>> joins = new LinkedHashMap<>();
+
+    Builder(URI uri) {
+      Objects.requireNonNull(uri, "uri");
+      String scheme = uri.getScheme();
+      if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
+        throw new IllegalArgumentException("uri must be ws:// or wss://: " + uri);
+      }
+      this.uri = uri;
+    }
+
+    /**
+     * Where the bearer token comes from: called on every connection attempt, its result sent as
+     * {@code Authorization: Bearer <token>} (no header when it returns null or blank).
+     */
+    public Builder token(Supplier<? extends @Nullable String> token) {
+      this.token = Objects.requireNonNull(token, "token");
+      return this;
+    }
+
+    /** An extra HTTP header sent with every handshake (e.g. {@code Origin}). */
+    public Builder header(String name, String value) {
+      headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** The families the client can decode and send; must match the server's. */
+    public Builder registry(EventRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /** Ping every {@code interval} once ready; close and reconnect if no pong within {@code pongTimeout}. */
+    public Builder heartbeat(Duration interval, Duration pongTimeout) {
+      this.heartbeatInterval = positive(interval, "heartbeat interval");
+      this.pongTimeout = positive(pongTimeout, "pong timeout");
+      return this;
+    }
+
+    /**
+     * Whether a positive {@code heartbeatIntervalMs} in the server's {@code connected} event
+     * replaces the configured interval (as PROTOCOL.md section 5 says clients SHOULD). Default true.
+     */
+    public Builder useServerHeartbeatInterval(boolean use) {
+      this.useServerHeartbeatInterval = use;
+      return this;
+    }
+
+    /**
+     * Reconnection delays: {@code initial} before the first attempt, doubling for each further
+     * attempt, never more than {@code max}.
+     */
+    public Builder reconnectDelays(Duration initial, Duration max) {
+      this.initialReconnectDelay = positive(initial, "initial reconnect delay");
+      this.maxReconnectDelay = positive(max, "max reconnect delay");
+      if (max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("max reconnect delay " + max + " < initial " + initial);
+      }
+      return this;
+    }
+
+    /** At most {@code attempts} reconnections in a row before giving up (0 = never reconnect). */
+    public Builder maxReconnectAttempts(int attempts) {
+      if (attempts < 0) {
+        throw new IllegalArgumentException("maxReconnectAttempts must be >= 0: " + attempts);
+      }
+      this.maxReconnectAttempts = attempts;
+      return this;
+    }
+
+    /** Never give up reconnecting. */
+    public Builder unlimitedReconnectAttempts() {
+      this.maxReconnectAttempts = ConnectionState.UNLIMITED;
+      return this;
+    }
+
+    /**
+     * Randomises each delay by up to ± {@code fraction} of it (0 to 1; 0.2 means ±20%), so that
+     * many clients do not reconnect in step. Default 0.
+     */
+    public Builder reconnectJitter(double fraction) {
+      if (!(fraction >= 0 && fraction <= 1)) {
+        throw new IllegalArgumentException("reconnectJitter must be in [0,1]: " + fraction);
+      }
+      this.reconnectJitter = fraction;
+      return this;
+    }
+
+    /** At most {@code capacity} messages wait while not ready; the oldest is dropped beyond. */
+    public Builder sendQueueCapacity(int capacity) {
+      if (capacity < 1) {
+        throw new IllegalArgumentException("sendQueueCapacity must be >= 1: " + capacity);
+      }
+      this.sendQueueCapacity = capacity;
+      return this;
+    }
+
+    /** How long opening the socket and receiving {@code connected} may take per attempt. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive(timeout, "connect timeout");
+      return this;
+    }
+
+    /** The default timeout of {@link ChannelClient#request(Channel, Event)}. */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = positive(timeout, "request timeout");
+      return this;
+    }
+
+    /** How many frames the {@link MessageLog} keeps (0 turns it off). */
+    public Builder messageLogCapacity(int capacity) {
+      if (capacity < 0) {
+        throw new IllegalArgumentException("messageLogCapacity must be >= 0: " + capacity);
+      }
+      this.messageLogCapacity = capacity;
+      return this;
+    }
+
+    /** The clock for ping timestamps, latencies and message log times. Default UTC system clock. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** A prefix for the client's thread names. Default {@code channels-client}. */
+    public Builder name(String name) {
+      if (Objects.requireNonNull(name, "name").isBlank()) {
+        throw new IllegalArgumentException("name must not be blank");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * For channels of {@code family}, joining means sending the client event
+     * {@code joinEvent.apply(channel)} on the channel itself (again after every reconnection)
+     * instead of a {@code global} {@code subscribe}; nothing is sent when the last handler closes
+     * (the server keeps the channel joined until the connection closes). The shell client uses
+     * it with {@code ShellEvent.Init}. The family must be in the {@link #registry}.
+     */
+    public <E extends Event> Builder joinWith(Family<E> family,
+        Function<Channel<E>, ? extends E> joinEvent) {
+      Objects.requireNonNull(family, "family");
+      Objects.requireNonNull(joinEvent, "joinEvent");
+      @SuppressWarnings("unchecked")
+      Function<Channel<?>, ? extends Event> f = c -> joinEvent.apply((Channel<E>) c);
+      joins.put(family, f);
+      return this;
+    }
+
+    /** The client, not yet connected: call {@link ChannelClient#connect()}. */
+    public ChannelClient build() {
+      for (Family<?> f : joins.keySet()) {
+        if (registry.family(f.name()).orElse(null) != f) {
+          throw new IllegalArgumentException("joinWith family '" + f.name()
+              + "' is not in the registry");
+        }
+      }
+      return new RealChannelClient(new ClientConfig(uri, token, Map.copyOf(headers), registry,
+          heartbeatInterval, pongTimeout, useServerHeartbeatInterval, initialReconnectDelay,
+          maxReconnectDelay, maxReconnectAttempts, reconnectJitter, sendQueueCapacity,
+          connectTimeout, requestTimeout, messageLogCapacity, clock, name, Map.copyOf(joins)));
+    }
+
+    private static Duration positive(Duration d, String what) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive: " + d);
+      }
+      return d;
+    }
+  }
+}

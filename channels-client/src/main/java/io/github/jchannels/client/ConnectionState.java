@@ -1,0 +1,75 @@
+package io.github.jchannels.client;
+
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where a {@link ChannelClient}'s connection stands; what a status banner shows. A sealed
+ * type: switch over it exhaustively.
+ *
+ * <pre>
+ *   Idle --connect()--&gt; Connecting --socket open--&gt; Open --"connected"--&gt; Ready
+ *                           ^   |                     |                    |
+ *                           |   +-------- lost -------+-------- lost ------+
+ *                           |                         v
+ *                           +--- delay elapsed --- Reconnecting(n of max)
+ *                                                     | n &gt; max
+ *                                                     v
+ *   any --close()/1000/1008/1003/1009/gave up--&gt;  Closed(reason)
+ *   Closed (not by close()) --reconnect()--&gt; Connecting (attempt count reset)
+ * </pre>
+ */
+public sealed interface ConnectionState {
+
+  /** Returned by {@link Reconnecting#maxAttempts()} and {@link Connecting#maxAttempts()} when unlimited. */
+  int UNLIMITED = -1;
+
+  /** Whether channel traffic flows now (only in {@link Ready}). */
+  default boolean isReady() {
+    return this instanceof Ready;
+  }
+
+  /** Built; {@link ChannelClient#connect()} not called yet. */
+  record Idle() implements ConnectionState {}
+
+  /**
+   * Opening a socket. {@code attempt} is 0 for the first connection or a manual
+   * {@link ChannelClient#reconnect()}, else the reconnection attempt (1-based).
+   */
+  record Connecting(int attempt, int maxAttempts) implements ConnectionState {}
+
+  /** The socket is open; waiting for the server's {@code connected} event. Sends are queued. */
+  record Open() implements ConnectionState {}
+
+  /** {@code connected} received: subscriptions are re-made and the queue flushed. */
+  record Ready(String clientId) implements ConnectionState {}
+
+  /**
+   * The connection was lost; attempt {@code attempt} of {@code maxAttempts} ({@link #UNLIMITED}
+   * if unlimited) starts after {@code delay}. {@code code} is the close code that ended the
+   * previous connection (1006 when it never opened, {@link ChannelClient#HEARTBEAT_TIMEOUT} when
+   * the pong did not come).
+   */
+  record Reconnecting(int attempt, int maxAttempts, Duration delay, int code, String detail)
+      implements ConnectionState {}
+
+  /**
+   * Terminal until {@link ChannelClient#reconnect()} (except after {@link ChannelClient#close()},
+   * which is final). {@code code} is the close code seen, or -1 when none applies.
+   */
+  record Closed(CloseReason reason, int code, @Nullable String detail) implements ConnectionState {}
+
+  /** Why the client stopped trying. */
+  enum CloseReason {
+    /** {@link ChannelClient#close()} was called, or the server closed with 1000. */
+    NORMAL,
+    /** The server closed with 1008 (policy violation): bad or missing credentials. */
+    UNAUTHORIZED,
+    /** The server closed with 1008 after reporting {@code rate_limited}. */
+    RATE_LIMITED,
+    /** The server closed with 1003 (binary frame) or 1009 (frame too big): a client bug. */
+    REJECTED,
+    /** The maximum number of reconnection attempts failed. */
+    GAVE_UP
+  }
+}
