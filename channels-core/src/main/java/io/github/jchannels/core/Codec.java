@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -48,10 +49,12 @@ public final class Codec {
   private final ObjectWriter writer;
   private final JsonFactory factory;
   private final LongAdder encoded = new LongAdder();
+  private final int maxDocumentLength;
 
   private Codec(EventRegistry registry, Side side, CodecLimits limits) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.side = side;
+    this.maxDocumentLength = limits.maxDocumentLength();
     this.factory = JsonFactory.builder()
         .streamReadConstraints(StreamReadConstraints.builder()
             .maxDocumentLength(limits.maxDocumentLength())
@@ -200,6 +203,32 @@ public final class Codec {
    * channel (check 6, {@code not_subscribed}); it is only asked about resolvable channels.
    */
   public Decoded decode(String text, Predicate<? super Channel<?>> joined) {
+    Object envelope = envelope(text);
+    if (envelope instanceof Decoded.Failure f) {
+      return f;
+    }
+    Envelope env = (Envelope) envelope;
+    return decode(env, joined);
+  }
+
+  /**
+   * Checks only the envelope of untrusted text (section 7 steps 2 to 4: JSON object, fields,
+   * channel syntax, registered family) and returns the failure, if any, without binding data.
+   */
+  public Optional<Decoded.Failure> checkEnvelope(String text) {
+    return envelope(text) instanceof Decoded.Failure f ? Optional.of(f) : Optional.empty();
+  }
+
+  private record Envelope(Channel<?> channel, String channelName, String type, JsonNode data,
+      @Nullable String ref) {}
+
+  /** An {@link Envelope} or a {@link Decoded.Failure}. */
+  private Object envelope(String text) {
+    if (text.length() > maxDocumentLength) {
+      // Jackson only checks the document length between input buffers, not for one String.
+      return fail(ErrorCode.INVALID_MESSAGE, "frame exceeds a limit: document length "
+          + text.length() + " exceeds the maximum allowed (" + maxDocumentLength + ")", null, null);
+    }
     JsonNode root;
     try {
       root = mapper.readTree(text);
@@ -251,6 +280,15 @@ public final class Codec {
       }
       case EventRegistry.Resolution.Known k -> channel = k.channel();
     }
+    return new Envelope(channel, channelName, type, data, ref);
+  }
+
+  private Decoded decode(Envelope env, Predicate<? super Channel<?>> joined) {
+    Channel<?> channel = env.channel();
+    String channelName = env.channelName();
+    String type = env.type();
+    JsonNode data = env.data();
+    String ref = env.ref();
     Family<?> family = channel.family();
     if (type.equals(Names.REPLY)) {
       if (side == Side.CLIENT) {
