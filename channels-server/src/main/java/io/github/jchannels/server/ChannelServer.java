@@ -1,0 +1,380 @@
+package io.github.jchannels.server;
+
+import io.github.jchannels.core.Channel;
+import io.github.jchannels.core.Channels;
+import io.github.jchannels.core.Event;
+import io.github.jchannels.core.EventRegistry;
+import io.github.jchannels.core.Family;
+import io.github.jchannels.core.SessionEvent;
+import io.github.jchannels.core.transport.ConnectionHandler;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A WebSocket server speaking the channels protocol (PROTOCOL.md sections 4 to 7), embeddable
+ * in any application with a few lines:
+ *
+ * <pre>{@code
+ * try (ChannelServer server = ChannelServer.builder()
+ *     .port(8080)
+ *     .authenticator(Authenticator.bearer(tokens::lookup))
+ *     .authorize(Channels.SESSION, (channel, conn) -> sessions.canRead(conn.principal(), channel))
+ *     .handle(Channels.SESSION, SessionEvent.SendMessage.class, request -> agent.send(request))
+ *     .build()
+ *     .start()) {
+ *   server.broadcast(Channels.session("abc"), new SessionEvent.StreamOutput("abc", "hi", now));
+ * }
+ * }</pre>
+ *
+ * <p>Lifecycle: built, then {@link #start() started} once, then {@link #close() closed} once; a
+ * closed server cannot be restarted. Thread-safe: every method may be called from any thread.
+ * Handlers, authorizers, authenticators and listeners run on the server's executor (virtual
+ * threads), never on a socket thread, in order per connection.
+ */
+public final class ChannelServer implements AutoCloseable, Publisher {
+  private final Config config;
+
+  private ChannelServer(Config config) {
+    this.config = config;
+  }
+
+  /** A builder with the documented defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the port and returns once the server accepts connections. Throws
+   * {@link java.io.UncheckedIOException} if the port cannot be bound and
+   * {@link IllegalStateException} if called twice.
+   */
+  public ChannelServer start() {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  /** The port the server listens on (the real one when built with port 0); after start. */
+  public int port() {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  /** The path of the channels endpoint, e.g. {@code /ws}. */
+  public String path() {
+    return config.path;
+  }
+
+  /** The registry of families this server speaks. */
+  public EventRegistry registry() {
+    return config.registry;
+  }
+
+  /** The limits this server enforces. */
+  public ServerLimits limits() {
+    return config.limits;
+  }
+
+  @Override
+  public <E extends Event> int broadcast(Channel<E> channel, E event) {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  @Override
+  public <E extends Event> boolean send(String connectionId, Channel<E> channel, E event) {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  @Override
+  public <E extends Event> int notice(Channel<E> channel, E event) {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  /** Every open connection of every endpoint (a snapshot). */
+  public List<ConnectionInfo> connections() {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  /** One open connection. */
+  public Optional<ConnectionInfo> connection(String connectionId) {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  /** How many connections are subscribed to {@code channel}. */
+  public int subscriberCount(Channel<?> channel) {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  /**
+   * Closes a connection with a WebSocket close {@code code} (e.g. 1000, 1008, 4000-4999).
+   *
+   * @return false if no open connection has that id
+   */
+  public boolean disconnect(String connectionId, int code) {
+    return disconnect(connectionId, code, "");
+  }
+
+  /** Closes a connection with a close code and a short reason (at most 123 bytes). */
+  public boolean disconnect(String connectionId, int code, String reason) {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  /** A snapshot of the server's counters. */
+  public ServerMetrics metrics() {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  /**
+   * Closes every connection of every endpoint with 1001, stops accepting, and releases the port
+   * and every thread, within about {@link ServerLimits#shutdownTimeout()}. Idempotent. Must not
+   * be called from a handler or listener of this server (it waits for them).
+   */
+  @Override
+  public void close() {
+    throw new UnsupportedOperationException("not yet implemented");
+  }
+
+  // ----------------------------------------------------------------- builder
+
+  /** A registered handler. */
+  record HandlerSpec(Family<?> family, Class<?> type, EventHandler<?, ?> handler) {}
+
+  /** An extra endpoint. */
+  record EndpointSpec(String path, @Nullable Authenticator authenticator,
+      ConnectionHandler handler) {}
+
+  /** Immutable configuration taken from the builder. */
+  static final class Config {
+    final String host;
+    final int port;
+    final String path;
+    final EventRegistry registry;
+    final @Nullable Authenticator authenticator;
+    final Set<String> allowedOrigins;
+    final boolean requireOrigin;
+    final List<HandlerSpec> handlers;
+    final Map<Family<?>, SubscribeAuthorizer<?>> authorizers;
+    final Map<Family<?>, Function<?, ?>> welcomes;
+    final ServerLimits limits;
+    final List<ServerListener> listeners;
+    final Map<String, EndpointSpec> endpoints;
+
+    Config(Builder b) {
+      this.host = b.host;
+      this.port = b.port;
+      this.path = b.path;
+      this.registry = b.registry;
+      this.authenticator = b.authenticator;
+      this.allowedOrigins = Set.copyOf(b.allowedOrigins);
+      this.requireOrigin = b.requireOrigin;
+      this.handlers = List.copyOf(b.handlers);
+      this.authorizers = Map.copyOf(b.authorizers);
+      this.welcomes = Map.copyOf(b.welcomes);
+      this.limits = b.limits;
+      this.listeners = List.copyOf(b.listeners);
+      this.endpoints = Map.copyOf(b.endpoints);
+    }
+  }
+
+  /**
+   * Configures a {@link ChannelServer}. Defaults: host {@code 0.0.0.0}, port 8080, path
+   * {@code /ws}, {@link EventRegistry#defaults()}, no authenticator (every connection accepted,
+   * anonymous), any origin, no handlers, no authorizers (every channel of a registered family
+   * may be joined), the session family's welcome {@code subscribe_success},
+   * {@link ServerLimits#defaults()}. Not thread-safe; {@link #build()} copies everything.
+   */
+  public static final class Builder {
+    private String host = "0.0.0.0";
+    private int port = 8080;
+    private String path = "/ws";
+    private EventRegistry registry = EventRegistry.defaults();
+    private @Nullable Authenticator authenticator;
+    private final Set<String> allowedOrigins = new LinkedHashSet<>();
+    private boolean requireOrigin;
+    private final List<HandlerSpec> handlers = new ArrayList<>();
+    private final Map<Family<?>, SubscribeAuthorizer<?>> authorizers = new LinkedHashMap<>();
+    private final Map<Family<?>, Function<?, ?>> welcomes = new LinkedHashMap<>();
+    private ServerLimits limits = ServerLimits.defaults();
+    private final List<ServerListener> listeners = new ArrayList<>();
+    private final Map<String, EndpointSpec> endpoints = new LinkedHashMap<>();
+
+    private Builder() {
+      Function<Channel<SessionEvent>, SessionEvent> sessionWelcome =
+          c -> new SessionEvent.SubscribeSuccess(c.id().orElseThrow());
+      welcomes.put(Channels.SESSION, sessionWelcome);
+    }
+
+    /** The interface to bind, e.g. {@code 127.0.0.1}; default {@code 0.0.0.0} (all). */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** The port, 0 for any free port ({@link ChannelServer#port()} tells which); default 8080. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be in [0, 65535]: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** The path of the channels endpoint; default {@code /ws}. */
+    public Builder path(String path) {
+      this.path = checkPath(path);
+      return this;
+    }
+
+    /** The families the server speaks; default {@link EventRegistry#defaults()}. */
+    public Builder registry(EventRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /** Who may connect to the channels endpoint; default: everyone, anonymously. */
+    public Builder authenticator(Authenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * Browser origins allowed to connect (exact {@code Origin} values such as
+     * {@code https://app.example.com}); adds to the list. An empty list (the default) allows
+     * every origin. A disallowed origin is refused at the handshake, before the upgrade
+     * (HTTP 404: Java-WebSocket 1.6 cannot answer 403).
+     */
+    public Builder allowedOrigins(String... origins) {
+      return allowedOrigins(List.of(origins));
+    }
+
+    /** Same as {@link #allowedOrigins(String...)}. */
+    public Builder allowedOrigins(Collection<String> origins) {
+      for (String o : origins) {
+        allowedOrigins.add(Objects.requireNonNull(o, "origin"));
+      }
+      return this;
+    }
+
+    /**
+     * Whether a handshake without an {@code Origin} header (a non-browser client) is refused;
+     * default false.
+     */
+    public Builder requireOrigin(boolean require) {
+      this.requireOrigin = require;
+      return this;
+    }
+
+    /**
+     * Handles client events of type {@code type} (a record of the family, or a sealed
+     * sub-interface such as {@code SessionEvent.ToServer}) on channels of {@code family}.
+     * An event is handled by the handler registered for its exact record class, else by the
+     * first registered handler whose type it is an instance of.
+     */
+    public <E extends Event, C extends E> Builder handle(Family<E> family, Class<C> type,
+        EventHandler<E, C> handler) {
+      Objects.requireNonNull(family, "family");
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(handler, "handler");
+      for (HandlerSpec h : handlers) {
+        if (h.family().equals(family) && h.type().equals(type)) {
+          throw new IllegalArgumentException("A handler for " + type.getName() + " on family '"
+              + family.name() + "' is already registered");
+        }
+      }
+      boolean fromClient = family.types().stream()
+          .anyMatch(t -> type.isAssignableFrom(t.type()) && t.fromClient());
+      if (!fromClient) {
+        throw new IllegalArgumentException(type.getName() + " is no client event of family '"
+            + family.name() + "'");
+      }
+      handlers.add(new HandlerSpec(family, type, handler));
+      return this;
+    }
+
+    /** Decides who may subscribe to channels of {@code family}; replaces a previous one. */
+    public <E extends Event> Builder authorize(Family<E> family, SubscribeAuthorizer<E> authorizer) {
+      authorizers.put(Objects.requireNonNull(family, "family"),
+          Objects.requireNonNull(authorizer, "authorizer"));
+      return this;
+    }
+
+    /**
+     * The event sent on a channel of {@code family} right after each successful subscribe
+     * (after {@code subscription_success}); {@code welcome} may return null for none. The
+     * session family sends {@code subscribe_success} by default.
+     */
+    public <E extends Event> Builder welcome(Family<E> family,
+        Function<Channel<E>, ? extends @Nullable E> welcome) {
+      welcomes.put(Objects.requireNonNull(family, "family"),
+          Objects.requireNonNull(welcome, "welcome"));
+      return this;
+    }
+
+    /** The limits; default {@link ServerLimits#defaults()}. */
+    public Builder limits(ServerLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /** Adds a listener of connections and subscriptions. */
+    public Builder listener(ServerListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Mounts {@code handler} on another path of the same port (e.g. the shell module's
+     * {@code /shell}). The server applies everything generic there: origin check,
+     * {@code authenticator} (null: everyone, anonymously; failure: one {@code global}
+     * {@code error} {@code unauthorized} then 1008), frame size (1009), binary (1003), rate
+     * limit, slow consumer (1013), handshake timeout, WebSocket pings; it sends
+     * {@code global} {@code connected} first, then calls {@code onOpen}, {@code onText} for each
+     * text frame and {@code onClose} once, serially per connection on its executor. Everything
+     * else, including answering {@code ping}, is the handler's job.
+     */
+    public Builder endpoint(String path, @Nullable Authenticator authenticator,
+        ConnectionHandler handler) {
+      String p = checkPath(path);
+      if (endpoints.containsKey(p)) {
+        throw new IllegalArgumentException("Endpoint " + p + " is already mounted");
+      }
+      endpoints.put(p, new EndpointSpec(p, authenticator, Objects.requireNonNull(handler,
+          "handler")));
+      return this;
+    }
+
+    private static String checkPath(String path) {
+      Objects.requireNonNull(path, "path");
+      if (!path.startsWith("/") || path.contains("?") || path.contains("#")
+          || path.chars().anyMatch(ch -> ch <= ' ')) {
+        throw new IllegalArgumentException("path must start with '/' and hold no query: " + path);
+      }
+      return path;
+    }
+
+    /** The server, not started yet. Throws {@link IllegalArgumentException} on conflicts. */
+    public ChannelServer build() {
+      if (endpoints.containsKey(path)) {
+        throw new IllegalArgumentException("Endpoint " + path + " is the channels endpoint");
+      }
+      for (HandlerSpec h : handlers) {
+        requireRegistered(h.family());
+      }
+      authorizers.keySet().forEach(this::requireRegistered);
+      return new ChannelServer(new Config(this));
+    }
+
+    private void requireRegistered(Family<?> family) {
+      if (registry.family(family.name()).filter(family::equals).isEmpty()) {
+        throw new IllegalArgumentException("Family '" + family.name()
+            + "' is not in the server's registry");
+      }
+    }
+  }
+}

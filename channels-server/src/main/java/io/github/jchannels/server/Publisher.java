@@ -1,0 +1,38 @@
+package io.github.jchannels.server;
+
+import io.github.jchannels.core.Channel;
+import io.github.jchannels.core.Event;
+
+/**
+ * The narrow interface domain code depends on to emit events, instead of depending on the
+ * server: services emit, the server delivers. {@link ChannelServer} implements it; tests can
+ * substitute a recording fake.
+ *
+ * <p>Thread-safe; never blocks (frames are queued per connection). An event must be a
+ * server-to-client event of the channel's family, else {@link IllegalArgumentException}.
+ */
+public interface Publisher {
+
+  /**
+   * Sends {@code event} to every connection subscribed to {@code channel}, and to no other.
+   * The event is serialised once, whatever the number of subscribers.
+   *
+   * @return how many connections it was handed to
+   */
+  <E extends Event> int broadcast(Channel<E> channel, E event);
+
+  /**
+   * Sends {@code event} on {@code channel} to one connection, whether or not it is subscribed.
+   *
+   * @return false if no open connection has that id
+   */
+  <E extends Event> boolean send(String connectionId, Channel<E> channel, E event);
+
+  /**
+   * Sends {@code event} on {@code channel} to every open connection of the channels endpoint,
+   * subscribed or not (a server-wide notice). Serialised once.
+   *
+   * @return how many connections it was handed to
+   */
+  <E extends Event> int notice(Channel<E> channel, E event);
+}

@@ -1,0 +1,269 @@
+package io.github.jchannels.server;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Every limit the server enforces, with what happens at the limit. Immutable; start from
+ * {@link #defaults()} or {@link #builder()}, change with {@link #toBuilder()}. Setters reject
+ * bad values with {@link IllegalArgumentException} naming the value.
+ *
+ * <table>
+ *   <caption>Limits and defaults</caption>
+ *   <tr><th>limit</th><th>default</th><th>at the limit</th></tr>
+ *   <tr><td>{@code maxFrameSize}</td><td>1 MiB</td><td>close 1009 (also for a fragmented
+ *     message whose fragments add up to more)</td></tr>
+ *   <tr><td>{@code maxSubscriptionsPerConnection}</td><td>100</td><td>{@code subscription_error}
+ *     {@code limit_exceeded}</td></tr>
+ *   <tr><td>{@code maxInboundMessages} per {@code inboundWindow}</td><td>100 per 1 s</td>
+ *     <td>further messages in the window are dropped; the first gets {@code error}
+ *     {@code rate_limited}</td></tr>
+ *   <tr><td>{@code maxRateLimitedMessages}</td><td>100</td><td>when this many messages were
+ *     dropped in one window, close 1008</td></tr>
+ *   <tr><td>{@code maxBufferedBytes}</td><td>4 MiB</td><td>a connection with more bytes queued
+ *     than this (a slow consumer) is closed with 1013 and its queue released</td></tr>
+ *   <tr><td>{@code maxPendingMessages}</td><td>1000</td><td>a connection with more received
+ *     messages waiting for its handlers than this is closed with 1013</td></tr>
+ *   <tr><td>{@code handshakeTimeout}</td><td>10 s</td><td>a TCP connection that has not
+ *     completed the WebSocket handshake and authentication is dropped</td></tr>
+ *   <tr><td>{@code pingInterval}</td><td>30 s</td><td>WebSocket ping frames at this interval
+ *     (whole seconds); no pong within 1.5 intervals closes the connection (1006)</td></tr>
+ *   <tr><td>{@code heartbeatInterval}</td><td>30 s</td><td>sent as {@code heartbeatIntervalMs}
+ *     in {@code connected}: the {@code ping} interval clients should use</td></tr>
+ *   <tr><td>{@code shutdownTimeout}</td><td>5 s</td><td>how long {@code close()} waits for
+ *     close handshakes and threads before it forces them</td></tr>
+ * </table>
+ */
+public final class ServerLimits {
+  private static final ServerLimits DEFAULTS = builder().build();
+
+  private final int maxFrameSize;
+  private final int maxSubscriptionsPerConnection;
+  private final int maxInboundMessages;
+  private final Duration inboundWindow;
+  private final int maxRateLimitedMessages;
+  private final long maxBufferedBytes;
+  private final int maxPendingMessages;
+  private final Duration handshakeTimeout;
+  private final Duration pingInterval;
+  private final Duration heartbeatInterval;
+  private final Duration shutdownTimeout;
+
+  private ServerLimits(Builder b) {
+    this.maxFrameSize = b.maxFrameSize;
+    this.maxSubscriptionsPerConnection = b.maxSubscriptionsPerConnection;
+    this.maxInboundMessages = b.maxInboundMessages;
+    this.inboundWindow = b.inboundWindow;
+    this.maxRateLimitedMessages = b.maxRateLimitedMessages;
+    this.maxBufferedBytes = b.maxBufferedBytes;
+    this.maxPendingMessages = b.maxPendingMessages;
+    this.handshakeTimeout = b.handshakeTimeout;
+    this.pingInterval = b.pingInterval;
+    this.heartbeatInterval = b.heartbeatInterval;
+    this.shutdownTimeout = b.shutdownTimeout;
+  }
+
+  /** The defaults (see the table above). */
+  public static ServerLimits defaults() {
+    return DEFAULTS;
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from these values. */
+  public Builder toBuilder() {
+    return new Builder()
+        .maxFrameSize(maxFrameSize)
+        .maxSubscriptionsPerConnection(maxSubscriptionsPerConnection)
+        .inboundRate(maxInboundMessages, inboundWindow)
+        .maxRateLimitedMessages(maxRateLimitedMessages)
+        .maxBufferedBytes(maxBufferedBytes)
+        .maxPendingMessages(maxPendingMessages)
+        .handshakeTimeout(handshakeTimeout)
+        .pingInterval(pingInterval)
+        .heartbeatInterval(heartbeatInterval)
+        .shutdownTimeout(shutdownTimeout);
+  }
+
+  /** Largest accepted message (a frame, or the sum of a fragmented message's frames), bytes. */
+  public int maxFrameSize() {
+    return maxFrameSize;
+  }
+
+  /** Most channels one connection may join. */
+  public int maxSubscriptionsPerConnection() {
+    return maxSubscriptionsPerConnection;
+  }
+
+  /** Most messages accepted from one connection per {@link #inboundWindow()}. */
+  public int maxInboundMessages() {
+    return maxInboundMessages;
+  }
+
+  /** The window of {@link #maxInboundMessages()}. */
+  public Duration inboundWindow() {
+    return inboundWindow;
+  }
+
+  /** Dropped messages in one window after which the connection is closed with 1008. */
+  public int maxRateLimitedMessages() {
+    return maxRateLimitedMessages;
+  }
+
+  /** Most bytes queued for one connection before it is closed as a slow consumer (1013). */
+  public long maxBufferedBytes() {
+    return maxBufferedBytes;
+  }
+
+  /** Most received messages of one connection waiting for its handlers (else 1013). */
+  public int maxPendingMessages() {
+    return maxPendingMessages;
+  }
+
+  /** Time allowed from TCP accept to a completed, authenticated WebSocket handshake. */
+  public Duration handshakeTimeout() {
+    return handshakeTimeout;
+  }
+
+  /** Interval of WebSocket ping frames (dead-peer detection); whole seconds. */
+  public Duration pingInterval() {
+    return pingInterval;
+  }
+
+  /** The application heartbeat interval advertised to clients in {@code connected}. */
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  /** How long {@code close()} waits for connections and threads to finish. */
+  public Duration shutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ServerLimits l && l.toString().equals(toString());
+  }
+
+  @Override
+  public int hashCode() {
+    return toString().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "ServerLimits[maxFrameSize=" + maxFrameSize
+        + ", maxSubscriptionsPerConnection=" + maxSubscriptionsPerConnection
+        + ", maxInboundMessages=" + maxInboundMessages + ", inboundWindow=" + inboundWindow
+        + ", maxRateLimitedMessages=" + maxRateLimitedMessages
+        + ", maxBufferedBytes=" + maxBufferedBytes + ", maxPendingMessages=" + maxPendingMessages
+        + ", handshakeTimeout=" + handshakeTimeout + ", pingInterval=" + pingInterval
+        + ", heartbeatInterval=" + heartbeatInterval + ", shutdownTimeout=" + shutdownTimeout
+        + "]";
+  }
+
+  /** Builds {@link ServerLimits}; starts from the defaults. */
+  public static final class Builder {
+    private int maxFrameSize = 1024 * 1024;
+    private int maxSubscriptionsPerConnection = 100;
+    private int maxInboundMessages = 100;
+    private Duration inboundWindow = Duration.ofSeconds(1);
+    private int maxRateLimitedMessages = 100;
+    private long maxBufferedBytes = 4L * 1024 * 1024;
+    private int maxPendingMessages = 1000;
+    private Duration handshakeTimeout = Duration.ofSeconds(10);
+    private Duration pingInterval = Duration.ofSeconds(30);
+    private Duration heartbeatInterval = Duration.ofSeconds(30);
+    private Duration shutdownTimeout = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    /** Largest accepted message in bytes; at least 128. */
+    public Builder maxFrameSize(int bytes) {
+      this.maxFrameSize = (int) atLeast("maxFrameSize", bytes, 128);
+      return this;
+    }
+
+    /** Most channels per connection; at least 1. */
+    public Builder maxSubscriptionsPerConnection(int n) {
+      this.maxSubscriptionsPerConnection = (int) atLeast("maxSubscriptionsPerConnection", n, 1);
+      return this;
+    }
+
+    /** At most {@code messages} (at least 1) per {@code window} (at least 1 ms) per connection. */
+    public Builder inboundRate(int messages, Duration window) {
+      this.maxInboundMessages = (int) atLeast("maxInboundMessages", messages, 1);
+      this.inboundWindow = positive("inboundWindow", window, Duration.ofMillis(1));
+      return this;
+    }
+
+    /** Dropped messages in one window that close the connection with 1008; at least 1. */
+    public Builder maxRateLimitedMessages(int n) {
+      this.maxRateLimitedMessages = (int) atLeast("maxRateLimitedMessages", n, 1);
+      return this;
+    }
+
+    /** Most bytes queued per connection; at least 1024. */
+    public Builder maxBufferedBytes(long bytes) {
+      this.maxBufferedBytes = atLeast("maxBufferedBytes", bytes, 1024);
+      return this;
+    }
+
+    /** Most received messages waiting for handlers per connection; at least 1. */
+    public Builder maxPendingMessages(int n) {
+      this.maxPendingMessages = (int) atLeast("maxPendingMessages", n, 1);
+      return this;
+    }
+
+    /** Time to complete the handshake; at least 10 ms. */
+    public Builder handshakeTimeout(Duration d) {
+      this.handshakeTimeout = positive("handshakeTimeout", d, Duration.ofMillis(10));
+      return this;
+    }
+
+    /** WebSocket ping interval; whole seconds, at least 1 s. */
+    public Builder pingInterval(Duration d) {
+      positive("pingInterval", d, Duration.ofSeconds(1));
+      if (d.toMillis() % 1000 != 0) {
+        throw new IllegalArgumentException("pingInterval must be whole seconds: " + d);
+      }
+      this.pingInterval = d;
+      return this;
+    }
+
+    /** Advertised heartbeat interval; at least 1 ms. */
+    public Builder heartbeatInterval(Duration d) {
+      this.heartbeatInterval = positive("heartbeatInterval", d, Duration.ofMillis(1));
+      return this;
+    }
+
+    /** Time {@code close()} waits; at least 0 ms (0 forces at once). */
+    public Builder shutdownTimeout(Duration d) {
+      this.shutdownTimeout = positive("shutdownTimeout", d, Duration.ZERO);
+      return this;
+    }
+
+    private static long atLeast(String name, long v, long min) {
+      if (v < min) {
+        throw new IllegalArgumentException(name + " must be >= " + min + ": " + v);
+      }
+      return v;
+    }
+
+    private static Duration positive(String name, Duration d, Duration min) {
+      Objects.requireNonNull(d, name);
+      if (d.compareTo(min) < 0) {
+        throw new IllegalArgumentException(name + " must be >= " + min + ": " + d);
+      }
+      return d;
+    }
+
+    /** The limits. */
+    public ServerLimits build() {
+      return new ServerLimits(this);
+    }
+  }
+}
