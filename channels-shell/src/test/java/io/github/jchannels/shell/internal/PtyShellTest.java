@@ -1,0 +1,156 @@
+package io.github.jchannels.shell.internal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class PtyShellTest {
+  private static final OutputPump.Settings SETTINGS =
+      new OutputPump.Settings(Duration.ofMillis(5), 32 * 1024, 256 * 1024, 64 * 1024);
+
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+  private final List<String> chunks = new CopyOnWriteArrayList<>();
+  private final AtomicLong backlog = new AtomicLong();
+  private PtyShell shell;
+  private OutputPump pump;
+
+  @AfterEach
+  void tearDown() {
+    if (shell != null) {
+      shell.terminate(Duration.ofSeconds(1));
+    }
+    timer.shutdownNow();
+  }
+
+  private void start(LaunchSpec spec, int cols, int rows) throws Exception {
+    shell = PtyShell.start(spec, cols, rows);
+    pump = new OutputPump(shell, chunks::add, backlog::get, timer, SETTINGS).start("test-pump");
+  }
+
+  private String output() {
+    return String.join("", chunks);
+  }
+
+  private void type(String s) throws Exception {
+    shell.write(s.getBytes(UTF_8));
+  }
+
+  @Test
+  void echoRoundTrip() throws Exception {
+    start(Shells.interactive(), 80, 24);
+    type("echo hel''lo-from-pty\n");
+    await().atMost(Duration.ofSeconds(10)).until(() -> output().contains("hello-from-pty"));
+  }
+
+  @Test
+  void sttySizeReflectsInitialSizeAndResize() throws Exception {
+    start(Shells.interactive(), 100, 30);
+    type("stty size\n");
+    await().atMost(Duration.ofSeconds(10)).until(() -> output().contains("30 100"));
+    shell.resize(132, 43);
+    type("stty size\n");
+    await().atMost(Duration.ofSeconds(10)).until(() -> output().contains("43 132"));
+  }
+
+  @Test
+  void exitCodeIsReported() throws Exception {
+    start(Shells.interactive(), 80, 24);
+    type("exit 7\n");
+    assertThat(shell.exit().get(10, TimeUnit.SECONDS)).isEqualTo(7);
+    pump.done().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void multiByteCharactersSplitAcrossReadsArriveIntact() throws Exception {
+    // é = C3 A9, 漢 = E6 BC A2, 😀 = F0 9F 98 80: each is written in two parts with a pause
+    // between them, so the PTY hands them to the reader in separate reads.
+    start(Shells.script("printf 'A\\xc3'; sleep 0.2; printf '\\xa9B\\xe6'; sleep 0.2; "
+        + "printf '\\xbc'; sleep 0.2; printf '\\xa2C\\xf0\\x9f'; sleep 0.2; printf '\\x98\\x80D\\n'"),
+        80, 24);
+    pump.done().get(20, TimeUnit.SECONDS);
+    assertThat(output()).isEqualTo("AéB漢C😀D\r\n");
+    assertThat(chunks).allSatisfy(c -> assertThat(c).doesNotContain("\uFFFD"));
+    assertThat(chunks.size()).as("separate reads became separate chunks").isGreaterThan(1);
+  }
+
+  @Test
+  void floodIsCoalescedIntoFewLargeChunks() throws Exception {
+    start(Shells.script("seq 1 200000"), 80, 24);
+    pump.done().get(30, TimeUnit.SECONDS);
+    String out = output();
+    assertThat(out).startsWith("1\r\n2\r\n").endsWith("199999\r\n200000\r\n");
+    long bytes = out.length();
+    assertThat(chunks.size()).as("%d chunks for %d bytes", chunks.size(), bytes)
+        .isLessThan((int) (bytes / 2000));
+  }
+
+  @Test
+  void readingPausesWhileTheBacklogIsHighAndResumesWhenItDrains() throws Exception {
+    backlog.set(SETTINGS.highWater() + 1);
+    start(Shells.script("seq 1 300000; echo END"), 80, 24);
+    await().atMost(Duration.ofSeconds(10)).until(pump::isPaused);
+    long readWhilePaused = pump.bytesRead();
+    // the program is blocked on a full PTY: nothing more is read while the backlog stays high
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+        .until(() -> pump.bytesRead() == readWhilePaused);
+    assertThat(readWhilePaused).isLessThan(64 * 1024);
+    assertThat(shell.isAlive()).isTrue();
+    backlog.set(SETTINGS.lowWater());
+    pump.done().get(30, TimeUnit.SECONDS);
+    assertThat(output()).endsWith("300000\r\nEND\r\n");
+    assertThat(pump.pauses()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void terminateKillsBackgroundJobs() throws Exception {
+    start(Shells.interactive(), 80, 24);
+    type("sleep 1000 & echo PID=$!\n");
+    Pattern p = Pattern.compile("PID=(\\d+)");
+    await().atMost(Duration.ofSeconds(10)).until(() -> p.matcher(output()).find());
+    Matcher m = p.matcher(output());
+    assertThat(m.find()).isTrue();
+    long sleepPid = Long.parseLong(m.group(1));
+    assertThat(ProcessTree.isGone(sleepPid)).isFalse();
+    shell.terminate(Duration.ofSeconds(2));
+    assertThat(ProcessTree.isGone(shell.pid())).isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> ProcessTree.isGone(sleepPid));
+    pump.done().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void terminateKillsJobsThatIgnoreHangupAndSurviveTheShell() throws Exception {
+    start(Shells.interactive(), 80, 24);
+    type("nohup sleep 1000 >/dev/null 2>&1 & echo PID=$!\n");
+    Pattern p = Pattern.compile("PID=(\\d+)");
+    await().atMost(Duration.ofSeconds(10)).until(() -> p.matcher(output()).find());
+    Matcher m = p.matcher(output());
+    assertThat(m.find()).isTrue();
+    long sleepPid = Long.parseLong(m.group(1));
+    shell.terminate(Duration.ofSeconds(2));
+    await().atMost(Duration.ofSeconds(5)).until(() -> ProcessTree.isGone(sleepPid));
+  }
+
+  @Test
+  void missingCommandIsReportedAsCommandNotFound() {
+    LaunchSpec spec = new LaunchSpec(List.of("no-such-program-xyz"), Path.of("/"), Shells.env());
+    assertThatThrownBy(() -> PtyShell.start(spec, 80, 24))
+        .isInstanceOf(ShellStartException.class)
+        .extracting(e -> ((ShellStartException) e).code()).isEqualTo("command_not_found");
+  }
+}
