@@ -42,6 +42,8 @@ public final class Codec {
   private enum Side { SERVER, CLIENT }
 
   private static final int MAX_DETAIL = 200;
+  private static final String ERROR_TYPE =
+      Channels.GLOBAL.type(GlobalEvent.ProtocolError.class).orElseThrow().wireName();
 
   private final EventRegistry registry;
   private final Side side;
@@ -152,7 +154,8 @@ public final class Codec {
   public Frame encodeError(ErrorCode code, String message, @Nullable String channel,
       @Nullable String ref) {
     GlobalEvent.ProtocolError e = new GlobalEvent.ProtocolError(code.wire(), message, channel);
-    return write(Channels.GLOBAL.name(), "error", e, ref != null && Names.isValidRef(ref) ? ref : null);
+    String validRef = ref != null && Names.isValidRef(ref) ? ref : null;
+    return write(Channels.GLOBAL.name(), ERROR_TYPE, e, validRef);
   }
 
   /** Encodes the answer to a decoding failure, echoing its channel and ref. */
@@ -360,11 +363,12 @@ public final class Codec {
       return fail(ErrorCode.INVALID_MESSAGE, "'reply' needs a 'ref'", name, null);
     }
     JsonNode status = data.get("status");
-    Reply.Status s = status == null ? null : switch (status.asText()) {
-      case "ok" -> Reply.Status.OK;
-      case "error" -> Reply.Status.ERROR;
-      default -> null;
-    };
+    Reply.Status s = null;
+    for (Reply.Status candidate : Reply.Status.values()) {
+      if (status != null && candidate.wire().equals(status.asText())) {
+        s = candidate;
+      }
+    }
     if (!data.isObject() || s == null) {
       return fail(ErrorCode.INVALID_DATA, "'data.status' of 'reply' must be \"ok\" or \"error\"",
           name, ref);
