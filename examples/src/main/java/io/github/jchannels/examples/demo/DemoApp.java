@@ -1,0 +1,207 @@
+package io.github.jchannels.examples.demo;
+
+import io.github.jchannels.core.Channels;
+import io.github.jchannels.core.SessionEvent;
+import io.github.jchannels.server.Authenticator;
+import io.github.jchannels.server.ChannelServer;
+import io.github.jchannels.server.ConnectionInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.Principal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The whole demo in one object: a {@link ChannelServer} on the WebSocket port ({@code /ws}, and
+ * {@code /shell} with {@code --shell}), the {@link FakeAgent} answering {@code send_message},
+ * and the {@link WebServer} with the page, {@code /config.json} and the inspector.
+ *
+ * <p>{@link #restartChannels()} closes the channels server (every client sees 1001) and starts
+ * a new one on the same port, as a redeploy would: the end-to-end test uses it to check that
+ * pages reconnect.
+ */
+public final class DemoApp implements AutoCloseable {
+  /** The principal of every connection that presented the demo token. */
+  public record DemoUser(String getName) implements Principal {}
+
+  private final DemoOptions options;
+  private final FakeAgent agent;
+  private final WebServer web;
+  private final Instant startedAt = Instant.now();
+  private final Object lock = new Object();
+  /** The running channels server; replaced by {@link #restartChannels()}. Guarded by lock. */
+  private ChannelServer channels;
+  /** The real WebSocket port, fixed after the first start so restarts reuse it. */
+  private final int wsPort;
+  private final List<String> origins;
+
+  private DemoApp(DemoOptions options) throws IOException {
+    this.options = options;
+    this.agent = new FakeAgent(options.wordDelay());
+    this.web = new WebServer(options.host(), options.port(), this::config, this::inspect,
+        options.token());
+    try {
+      this.origins = origins(options, web.port());
+      this.channels = buildChannels(options.wsPort()).start();
+      this.wsPort = channels.port();
+    } catch (RuntimeException e) {
+      web.close();
+      agent.close();
+      throw e;
+    }
+  }
+
+  /** Starts the demo: both ports are bound when this returns. */
+  public static DemoApp start(DemoOptions options) throws IOException {
+    return new DemoApp(options);
+  }
+
+  /** The page's address, with the token, as printed on start. */
+  public String pageUrl() {
+    return "http://" + displayHost() + ":" + web.port() + "/?token=" + options.token();
+  }
+
+  /** The HTTP base address (page, config, inspector). */
+  public String httpBase() {
+    return "http://" + displayHost() + ":" + web.port();
+  }
+
+  /** The channels endpoint, for Java clients. */
+  public String wsUrl() {
+    return "ws://" + displayHost() + ":" + wsPort + "/ws";
+  }
+
+  /** The HTTP port. */
+  public int httpPort() {
+    return web.port();
+  }
+
+  /** The WebSocket port. */
+  public int wsPort() {
+    return wsPort;
+  }
+
+  /** The running channels server (changes after {@link #restartChannels()}). */
+  public ChannelServer channels() {
+    synchronized (lock) {
+      return channels;
+    }
+  }
+
+  /** Closes the channels server (clients see 1001) and starts a new one on the same port. */
+  public void restartChannels() {
+    synchronized (lock) {
+      channels.close();
+      channels = buildChannels(wsPort).start();
+    }
+  }
+
+  private ChannelServer buildChannels(int port) {
+    ChannelServer.Builder b = ChannelServer.builder()
+        .host(options.host())
+        .port(port)
+        .path("/ws")
+        .authenticator(authenticator(options.token()))
+        .allowedOrigins(origins)
+        // Permission check at subscribe time: sessions named "admin-..." are for admins only.
+        .authorize(Channels.SESSION, (channel, conn) -> mayUse(conn.principal(),
+            channel.id().orElseThrow()))
+        .handle(Channels.SESSION, SessionEvent.SendMessage.class, agent::onSendMessage)
+        .handle(Channels.SESSION, SessionEvent.TypingIndicator.class, agent::onTyping);
+    if (options.shell()) {
+      DemoShell.mount(b, authenticator(options.token()));
+    }
+    return b.build();
+  }
+
+  /** Who may join and write to a session: everyone authenticated, but admins-only sessions. */
+  static boolean mayUse(@Nullable Principal principal, String sessionId) {
+    if (principal == null) {
+      return false;
+    }
+    return !sessionId.startsWith("admin-") || principal.getName().equals("admin");
+  }
+
+  /** Accepts exactly the demo token (compared in constant time). */
+  static Authenticator authenticator(String token) {
+    byte[] expected = token.getBytes(StandardCharsets.UTF_8);
+    return Authenticator.bearer(given ->
+        MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expected)
+            ? Optional.of(new DemoUser("demo"))
+            : Optional.empty());
+  }
+
+  private static List<String> origins(DemoOptions options, int httpPort) {
+    if (!options.origins().isEmpty()) {
+      return options.origins();
+    }
+    Set<String> o = new LinkedHashSet<>();
+    o.add("http://localhost:" + httpPort);
+    o.add("http://127.0.0.1:" + httpPort);
+    o.add("http://[::1]:" + httpPort);
+    if (!options.host().equals("0.0.0.0") && !options.host().equals("::")) {
+      o.add("http://" + options.host() + ":" + httpPort);
+    }
+    return List.copyOf(o);
+  }
+
+  private String displayHost() {
+    String h = options.host();
+    return h.equals("0.0.0.0") || h.equals("::") ? "localhost" : h;
+  }
+
+  private Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("wsPort", wsPort);
+    c.put("wsPath", "/ws");
+    c.put("shellPath", options.shell() ? DemoShell.PATH : null);
+    c.put("sessionId", "demo");
+    return c;
+  }
+
+  private Map<String, Object> inspect() {
+    ChannelServer server = channels();
+    List<Map<String, Object>> conns = new ArrayList<>();
+    Map<String, Integer> subscribers = new TreeMap<>();
+    for (ConnectionInfo c : server.connections()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", c.id());
+      m.put("path", c.path());
+      m.put("principal", c.principal() == null ? null : c.principal().getName());
+      m.put("remoteAddress", c.remoteAddress() == null ? null : c.remoteAddress().toString());
+      m.put("connectedAt", c.connectedAt().toString());
+      m.put("channels", List.copyOf(new TreeSet<>(c.channels())));
+      m.put("bufferedBytes", c.bufferedBytes());
+      conns.add(m);
+      c.channels().forEach(ch -> subscribers.merge(ch, 1, Integer::sum));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("startedAt", startedAt.toString());
+    out.put("wsUrl", wsUrl());
+    out.put("shellEnabled", options.shell());
+    out.put("channels", subscribers);
+    out.put("connections", conns);
+    out.put("metrics", server.metrics());
+    out.put("agent", Map.of("streamsInProgress", agent.streamsInProgress()));
+    return out;
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      channels.close();
+    }
+    agent.close();
+    web.close();
+  }
+}
