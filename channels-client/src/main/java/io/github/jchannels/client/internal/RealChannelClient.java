@@ -72,6 +72,7 @@ public final class RealChannelClient implements ChannelClient {
   private final Backoff backoff;
   private final ScheduledThreadPoolExecutor loop;
   private final ExecutorService callbacks;
+  private final NamedThreads callbackThreads;
   private final AtomicLong refs = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CopyOnWriteArrayList<Consumer<? super ConnectionState>> stateListeners =
@@ -142,7 +143,8 @@ public final class RealChannelClient implements ChannelClient {
     this.loop = new ScheduledThreadPoolExecutor(1, new NamedThreads(prefix + "-loop"));
     this.loop.setRemoveOnCancelPolicy(true);
     this.loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    this.callbacks = Executors.newSingleThreadExecutor(new NamedThreads(prefix + "-callbacks"));
+    this.callbackThreads = new NamedThreads(prefix + "-callbacks");
+    this.callbacks = Executors.newSingleThreadExecutor(callbackThreads);
   }
 
   /** The settings this client was built with (for tests and diagnostics). */
@@ -873,7 +875,7 @@ public final class RealChannelClient implements ChannelClient {
   }
 
   private boolean isCallbackThread() {
-    return Thread.currentThread().getName().endsWith("-callbacks");
+    return callbackThreads.isCurrent();
   }
 
   private static void cancel(@Nullable Future<?> f) {
