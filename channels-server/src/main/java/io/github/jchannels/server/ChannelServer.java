@@ -1,12 +1,20 @@
 package io.github.jchannels.server;
 
 import io.github.jchannels.core.Channel;
+import io.github.jchannels.core.Codec;
+import io.github.jchannels.core.CodecLimits;
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.Event;
 import io.github.jchannels.core.EventRegistry;
 import io.github.jchannels.core.Family;
 import io.github.jchannels.core.SessionEvent;
 import io.github.jchannels.core.transport.ConnectionHandler;
+import io.github.jchannels.server.internal.Endpoint;
+import io.github.jchannels.server.internal.Engine;
+import io.github.jchannels.server.internal.Metrics;
+import io.github.jchannels.server.internal.Route;
+import io.github.jchannels.server.internal.ServerRuntime;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -42,9 +50,33 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ChannelServer implements AutoCloseable, Publisher {
   private final Config config;
+  private final Engine engine;
+  private final ServerRuntime runtime;
+  private final Metrics metrics = new Metrics();
 
   private ChannelServer(Config config) {
     this.config = config;
+    ServerLimits limits = config.limits;
+    CodecLimits.Builder codecLimits = CodecLimits.builder()
+        .maxDocumentLength(limits.maxFrameSize());
+    if (limits.maxFrameSize() > CodecLimits.defaults().maxStringLength()) {
+      codecLimits.maxStringLength(limits.maxFrameSize());
+    }
+    Codec codec = Codec.forServer(config.registry, codecLimits.build());
+    List<Route> routes = new ArrayList<>();
+    for (HandlerSpec h : config.handlers) {
+      routes.add(new Route(h.family(), h.type(), h.handler()));
+    }
+    this.engine = new Engine(codec, limits, routes, config.authorizers, config.welcomes,
+        config.listeners, metrics, Clock.systemUTC(), config.path);
+    engine.publisher(this);
+    List<Endpoint> endpoints = new ArrayList<>();
+    endpoints.add(new Endpoint(config.path, config.authenticator, engine, true));
+    for (EndpointSpec e : config.endpoints.values()) {
+      endpoints.add(new Endpoint(e.path(), e.authenticator(), e.handler(), false));
+    }
+    this.runtime = new ServerRuntime(config.host, config.port, endpoints, config.allowedOrigins,
+        config.requireOrigin, limits, metrics, engine);
   }
 
   /** A builder with the documented defaults. */
@@ -58,12 +90,20 @@ public final class ChannelServer implements AutoCloseable, Publisher {
    * {@link IllegalStateException} if called twice.
    */
   public ChannelServer start() {
-    throw new UnsupportedOperationException("not yet implemented");
+    runtime.start();
+    return this;
   }
 
-  /** The port the server listens on (the real one when built with port 0); after start. */
+  /**
+   * The port the server listens on (the real one when built with port 0). Throws
+   * {@link IllegalStateException} before {@link #start()}.
+   */
   public int port() {
-    throw new UnsupportedOperationException("not yet implemented");
+    int p = runtime.port();
+    if (p < 0) {
+      throw new IllegalStateException("The server is not started");
+    }
+    return p;
   }
 
   /** The path of the channels endpoint, e.g. {@code /ws}. */
@@ -83,32 +123,37 @@ public final class ChannelServer implements AutoCloseable, Publisher {
 
   @Override
   public <E extends Event> int broadcast(Channel<E> channel, E event) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return engine.broadcast(channel, event);
   }
 
+  /**
+   * {@inheritDoc} Connections of extra endpoints are not reached (they have their own
+   * handlers).
+   */
   @Override
   public <E extends Event> boolean send(String connectionId, Channel<E> channel, E event) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return engine.send(connectionId, channel, event);
   }
 
+  /** {@inheritDoc} Connections of extra endpoints are not reached. */
   @Override
   public <E extends Event> int notice(Channel<E> channel, E event) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return engine.notice(channel, event);
   }
 
-  /** Every open connection of every endpoint (a snapshot). */
+  /** Every open (authenticated) connection of every endpoint (a snapshot). */
   public List<ConnectionInfo> connections() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return runtime.connections();
   }
 
   /** One open connection. */
   public Optional<ConnectionInfo> connection(String connectionId) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return runtime.connection(connectionId);
   }
 
   /** How many connections are subscribed to {@code channel}. */
   public int subscriberCount(Channel<?> channel) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return engine.subscriberCount(channel.name());
   }
 
   /**
@@ -122,22 +167,24 @@ public final class ChannelServer implements AutoCloseable, Publisher {
 
   /** Closes a connection with a close code and a short reason (at most 123 bytes). */
   public boolean disconnect(String connectionId, int code, String reason) {
-    throw new UnsupportedOperationException("not yet implemented");
+    return runtime.disconnect(connectionId, code, Objects.requireNonNull(reason, "reason"));
   }
 
   /** A snapshot of the server's counters. */
   public ServerMetrics metrics() {
-    throw new UnsupportedOperationException("not yet implemented");
+    var subs = engine.subscriptions();
+    return metrics.snapshot(runtime.openConnections(), subs.subscriptionCount(),
+        subs.channels().size(), engine.codec().encodedFrames());
   }
 
   /**
    * Closes every connection of every endpoint with 1001, stops accepting, and releases the port
-   * and every thread, within about {@link ServerLimits#shutdownTimeout()}. Idempotent. Must not
+   * and every thread, within about {@link ServerLimits#closeTimeout()}. Idempotent. Must not
    * be called from a handler or listener of this server (it waits for them).
    */
   @Override
   public void close() {
-    throw new UnsupportedOperationException("not yet implemented");
+    runtime.close();
   }
 
   // ----------------------------------------------------------------- builder

@@ -30,8 +30,11 @@ import java.util.Objects;
  *     (whole seconds); no pong within 1.5 intervals closes the connection (1006)</td></tr>
  *   <tr><td>{@code heartbeatInterval}</td><td>30 s</td><td>sent as {@code heartbeatIntervalMs}
  *     in {@code connected}: the {@code ping} interval clients should use</td></tr>
- *   <tr><td>{@code shutdownTimeout}</td><td>5 s</td><td>how long {@code close()} waits for
- *     close handshakes and threads before it forces them</td></tr>
+ *   <tr><td>{@code maxHandshakeSize}</td><td>16 KiB</td><td>a handshake request (request
+ *     line and headers) longer than this drops the TCP connection</td></tr>
+ *   <tr><td>{@code closeTimeout}</td><td>5 s</td><td>a connection the server closes (any code,
+ *     shutdown included) that has not completed the close handshake within it is dropped;
+ *     {@code close()} waits about this long at most</td></tr>
  * </table>
  */
 public final class ServerLimits {
@@ -47,7 +50,8 @@ public final class ServerLimits {
   private final Duration handshakeTimeout;
   private final Duration pingInterval;
   private final Duration heartbeatInterval;
-  private final Duration shutdownTimeout;
+  private final Duration closeTimeout;
+  private final int maxHandshakeSize;
 
   private ServerLimits(Builder b) {
     this.maxFrameSize = b.maxFrameSize;
@@ -60,7 +64,8 @@ public final class ServerLimits {
     this.handshakeTimeout = b.handshakeTimeout;
     this.pingInterval = b.pingInterval;
     this.heartbeatInterval = b.heartbeatInterval;
-    this.shutdownTimeout = b.shutdownTimeout;
+    this.closeTimeout = b.closeTimeout;
+    this.maxHandshakeSize = b.maxHandshakeSize;
   }
 
   /** The defaults (see the table above). */
@@ -85,7 +90,8 @@ public final class ServerLimits {
         .handshakeTimeout(handshakeTimeout)
         .pingInterval(pingInterval)
         .heartbeatInterval(heartbeatInterval)
-        .shutdownTimeout(shutdownTimeout);
+        .closeTimeout(closeTimeout)
+        .maxHandshakeSize(maxHandshakeSize);
   }
 
   /** Largest accepted message (a frame, or the sum of a fragmented message's frames), bytes. */
@@ -138,9 +144,17 @@ public final class ServerLimits {
     return heartbeatInterval;
   }
 
-  /** How long {@code close()} waits for connections and threads to finish. */
-  public Duration shutdownTimeout() {
-    return shutdownTimeout;
+  /**
+   * How long a connection closed by the server may take to complete the close handshake before
+   * its TCP connection is dropped; also bounds how long {@code close()} waits.
+   */
+  public Duration closeTimeout() {
+    return closeTimeout;
+  }
+
+  /** Largest accepted handshake request (request line and headers), in bytes. */
+  public int maxHandshakeSize() {
+    return maxHandshakeSize;
   }
 
   @Override
@@ -161,8 +175,8 @@ public final class ServerLimits {
         + ", maxRateLimitedMessages=" + maxRateLimitedMessages
         + ", maxBufferedBytes=" + maxBufferedBytes + ", maxPendingMessages=" + maxPendingMessages
         + ", handshakeTimeout=" + handshakeTimeout + ", pingInterval=" + pingInterval
-        + ", heartbeatInterval=" + heartbeatInterval + ", shutdownTimeout=" + shutdownTimeout
-        + "]";
+        + ", heartbeatInterval=" + heartbeatInterval + ", closeTimeout=" + closeTimeout
+        + ", maxHandshakeSize=" + maxHandshakeSize + "]";
   }
 
   /** Builds {@link ServerLimits}; starts from the defaults. */
@@ -177,7 +191,8 @@ public final class ServerLimits {
     private Duration handshakeTimeout = Duration.ofSeconds(10);
     private Duration pingInterval = Duration.ofSeconds(30);
     private Duration heartbeatInterval = Duration.ofSeconds(30);
-    private Duration shutdownTimeout = Duration.ofSeconds(5);
+    private Duration closeTimeout = Duration.ofSeconds(5);
+    private int maxHandshakeSize = 16 * 1024;
 
     private Builder() {}
 
@@ -240,9 +255,15 @@ public final class ServerLimits {
       return this;
     }
 
-    /** Time {@code close()} waits; at least 0 ms (0 forces at once). */
-    public Builder shutdownTimeout(Duration d) {
-      this.shutdownTimeout = positive("shutdownTimeout", d, Duration.ZERO);
+    /** Largest handshake request in bytes; at least 1024. */
+    public Builder maxHandshakeSize(int bytes) {
+      this.maxHandshakeSize = (int) atLeast("maxHandshakeSize", bytes, 1024);
+      return this;
+    }
+
+    /** Time a closing connection gets for the close handshake; at least 10 ms. */
+    public Builder closeTimeout(Duration d) {
+      this.closeTimeout = positive("closeTimeout", d, Duration.ofMillis(10));
       return this;
     }
 
