@@ -158,11 +158,14 @@ class ShellEndpointTest {
         (p, id) -> p != null && id.startsWith(p.getName() + "-"));
     ShellPeer bob = new ShellPeer(t.open(BOB));
     bob.send("shell:alice-1", "init", Map.of("cols", 80, "rows", 24), "i1");
+    JsonNode reply = bob.next();
+    assertThat(type(reply)).isEqualTo("reply");
+    assertThat(reply.path("data").path("status").asText()).isEqualTo("error");
+    assertThat(reply.path("data").path("response").path("error").asText()).isEqualTo("unauthorized");
     JsonNode err = bob.next();
     assertThat(err.path("channel").asText()).isEqualTo("shell:alice-1");
     assertThat(type(err)).isEqualTo("error");
     assertThat(err.path("data").path("error").asText()).isEqualTo("unauthorized");
-    assertThat(bob.next().path("data").path("status").asText()).isEqualTo("error");
     assertThat(endpoint.stats().shells()).isZero();
     ShellPeer alice = new ShellPeer(t.open(ALICE));
     alice.init("alice-1", 80, 24);

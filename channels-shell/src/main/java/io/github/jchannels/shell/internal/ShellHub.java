@@ -316,10 +316,11 @@ public final class ShellHub implements ConnectionHandler, AutoCloseable {
 
   private void error(Connection c, Channel<ShellEvent> channel, String code, String message,
       @Nullable String ref) {
-    c.send(codec.encode(channel, new ShellEvent.ShellError(code, message)));
+    // the reply first: a client that joined with this ref learns that the join failed
     if (ref != null) {
       c.send(codec.encodeReply(channel, ref, Reply.error(code, message)));
     }
+    c.send(codec.encode(channel, new ShellEvent.ShellError(code, message)));
   }
 
   private void replyOk(Connection c, Channel<ShellEvent> channel, @Nullable String ref) {

@@ -1,0 +1,277 @@
+package io.github.jchannels.shell;
+
+import io.github.jchannels.client.ChannelClient;
+import io.github.jchannels.client.ClientSubscription;
+import io.github.jchannels.client.ConnectionState;
+import io.github.jchannels.client.ListenerHandle;
+import io.github.jchannels.core.Channel;
+import io.github.jchannels.core.Channels;
+import io.github.jchannels.core.EventRegistry;
+import io.github.jchannels.core.ShellEvent;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A terminal session with a shell endpoint, on a connection of its own (never shared with
+ * session traffic). Built on {@link ChannelClient}: it reuses its heartbeat and reconnection,
+ * and joins {@code shell:<id>} by sending {@code init} with the current size, again after every
+ * reconnection.
+ *
+ * <pre>{@code
+ * try (ShellClient shell = ShellClient.builder(URI.create("ws://localhost:8080/shell"), "alice-1")
+ *     .token(() -> token)
+ *     .size(120, 40)
+ *     .onOutput(terminal::write)
+ *     .onExit(code -> terminal.close())
+ *     .build()) {
+ *   shell.start().join();
+ *   shell.input("ls -la\r");
+ *   shell.resize(132, 43);
+ * }
+ * }</pre>
+ *
+ * <p>Unlike session traffic, keystrokes are not queued while the connection is down:
+ * {@link #input} and {@link #resize} return false then (typing into a shell that may have been
+ * replaced by a new one on reconnection would run commands nobody saw). If the last connection
+ * of a shell drops, the server ends the shell; a reconnection then starts a new one and
+ * {@link ShellListener#onStart} is called again.
+ *
+ * <p>Thread-safe. Listeners run on the client's callback thread. {@link #close()} closes the
+ * connection (the server then ends the shell if nobody else is attached) and stops every
+ * thread.
+ */
+public final class ShellClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ShellClient.class);
+  private static final EventRegistry REGISTRY =
+      EventRegistry.builder().add(Channels.GLOBAL).add(Channels.SHELL).build();
+
+  private final ChannelClient client;
+  private final Channel<ShellEvent> channel;
+  private final List<ShellListener> listeners;
+  private final CompletableFuture<Void> started = new CompletableFuture<>();
+  private final ListenerHandle errors;
+  /** The size sent with the next {@code init} or {@code resize}. */
+  private volatile int cols;
+  private volatile int rows;
+  /** Null until {@link #start()}. */
+  private volatile @Nullable ClientSubscription subscription;
+
+  private ShellClient(Builder b) {
+    this.channel = Channels.shell(b.shellId);
+    this.cols = b.cols;
+    this.rows = b.rows;
+    this.listeners = List.copyOf(b.listeners);
+    ChannelClient.Builder cb = ChannelClient.builder(b.uri)
+        .registry(REGISTRY)
+        .name("shell-client")
+        .joinWith(Channels.SHELL, c -> new ShellEvent.Init(this.cols, this.rows));
+    if (b.token != null) {
+      cb.token(b.token);
+    }
+    for (Consumer<ChannelClient.Builder> c : b.customizers) {
+      c.accept(cb);
+    }
+    this.client = cb.build();
+    this.errors = client.addErrorListener(e -> {
+      if (e.channel() == null || e.channel().equals(channel.name())
+          || e.channel().equals(Channels.GLOBAL.name())) {
+        fail(e.code(), e.message());
+      }
+    });
+  }
+
+  /**
+   * A builder for the shell {@code shellId} at {@code uri} (the endpoint, e.g.
+   * {@code ws://host:8080/shell}).
+   */
+  public static Builder builder(URI uri, String shellId) {
+    return new Builder(uri, shellId);
+  }
+
+  /**
+   * Connects and starts (or attaches to) the shell. The future completes when the server has
+   * answered {@code init}, and fails with a {@link ShellException} if it answered with an
+   * {@code error}, or with the client's exception if the connection could not be made (for
+   * example, {@code unauthorized}). Later calls return the same future.
+   */
+  public synchronized CompletableFuture<Void> start() {
+    if (subscription == null) {
+      subscription = client.subscribe(channel, this::onEvent);
+      client.connect().whenComplete((v, e) -> {
+        if (e != null) {
+          started.completeExceptionally(e);
+        }
+      });
+    }
+    return started;
+  }
+
+  /**
+   * Types {@code data} (send {@code \r} for Enter, as a terminal does). Returns false, dropping
+   * the input, while the connection is not ready or after {@link #close()}.
+   */
+  public boolean input(String data) {
+    Objects.requireNonNull(data, "data");
+    return client.state().isReady() && client.send(channel, new ShellEvent.Input(data));
+  }
+
+  /**
+   * Sets the terminal size. Always remembered for the next {@code init}; sent now (returning
+   * true) only when the connection is ready.
+   */
+  public boolean resize(int cols, int rows) {
+    ShellEvent.Resize r = new ShellEvent.Resize(cols, rows);
+    this.cols = cols;
+    this.rows = rows;
+    return client.state().isReady() && client.send(channel, r);
+  }
+
+  /** The shell's id. */
+  public String shellId() {
+    return channel.id().orElseThrow();
+  }
+
+  /** The terminal width last set. */
+  public int cols() {
+    return cols;
+  }
+
+  /** The terminal height last set. */
+  public int rows() {
+    return rows;
+  }
+
+  /** The connection's state. */
+  public ConnectionState state() {
+    return client.state();
+  }
+
+  /** The underlying client, for state listeners, metrics and the message log. */
+  public ChannelClient channelClient() {
+    return client;
+  }
+
+  /** Closes the connection (normal closure) and stops every thread. Idempotent. */
+  @Override
+  public void close() {
+    errors.close();
+    ClientSubscription s = subscription;
+    if (s != null) {
+      s.close();
+    }
+    client.close();
+    started.completeExceptionally(new ShellException("closed", "the shell client was closed"));
+  }
+
+  private void onEvent(ShellEvent event) {
+    if (!(event instanceof ShellEvent.ToClient e)) {
+      return;
+    }
+    switch (e) {
+      case ShellEvent.Init i -> {
+        started.complete(null);
+        each(l -> l.onStart(i.shellId() == null ? shellId() : i.shellId(), i.cols(), i.rows()));
+      }
+      case ShellEvent.Output o -> each(l -> l.onOutput(o.data()));
+      case ShellEvent.Exit x -> each(l -> l.onExit(x.exitCode()));
+      case ShellEvent.ShellError err -> fail(err.error(), err.message());
+    }
+  }
+
+  private void fail(String code, String message) {
+    started.completeExceptionally(new ShellException(code, message));
+    each(l -> l.onError(code, message));
+  }
+
+  private void each(Consumer<ShellListener> call) {
+    for (ShellListener l : listeners) {
+      try {
+        call.accept(l);
+      } catch (RuntimeException ex) {
+        log.error("shell listener failed", ex);
+      }
+    }
+  }
+
+  /** Configures a {@link ShellClient}. Default size 80×24. Not thread-safe. */
+  public static final class Builder {
+    private final URI uri;
+    private final String shellId;
+    private @Nullable Supplier<? extends @Nullable String> token;
+    private int cols = 80;
+    private int rows = 24;
+    private final List<ShellListener> listeners = new ArrayList<>();
+    private final List<Consumer<ChannelClient.Builder>> customizers = new ArrayList<>();
+
+    private Builder(URI uri, String shellId) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+      Channels.shell(Objects.requireNonNull(shellId, "shellId"));
+      this.shellId = shellId;
+    }
+
+    /** The bearer token, asked for on every connection attempt. */
+    public Builder token(Supplier<? extends @Nullable String> token) {
+      this.token = Objects.requireNonNull(token, "token");
+      return this;
+    }
+
+    /** The initial terminal size (1 to 9999 each); default 80×24. */
+    public Builder size(int cols, int rows) {
+      new ShellEvent.Resize(cols, rows); // validates
+      this.cols = cols;
+      this.rows = rows;
+      return this;
+    }
+
+    /** Adds a listener. */
+    public Builder listener(ShellListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds a listener of output. */
+    public Builder onOutput(Consumer<String> output) {
+      Objects.requireNonNull(output, "output");
+      return listener(new ShellListener() {
+        @Override
+        public void onOutput(String text) {
+          output.accept(text);
+        }
+      });
+    }
+
+    /** Adds a listener of the exit code. */
+    public Builder onExit(IntConsumer exit) {
+      Objects.requireNonNull(exit, "exit");
+      return listener(new ShellListener() {
+        @Override
+        public void onExit(int exitCode) {
+          exit.accept(exitCode);
+        }
+      });
+    }
+
+    /**
+     * Tunes the underlying {@link ChannelClient.Builder} (heartbeat, reconnection delays and
+     * attempts, headers, connect timeout). Registry and join are set by the shell client.
+     */
+    public Builder configure(Consumer<ChannelClient.Builder> customizer) {
+      customizers.add(Objects.requireNonNull(customizer, "customizer"));
+      return this;
+    }
+
+    /** The client, not connected yet: call {@link ShellClient#start()}. */
+    public ShellClient build() {
+      return new ShellClient(this);
+    }
+  }
+}
