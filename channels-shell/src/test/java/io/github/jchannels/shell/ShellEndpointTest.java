@@ -236,7 +236,7 @@ class ShellEndpointTest {
     alice.init("a1", 80, 24);
     alice.expectInit("a1", 80, 24);
     alice.init("a2", 80, 24);
-    JsonNode err = alice.next();
+    JsonNode err = alice.until("error");
     assertThat(err.path("channel").asText()).isEqualTo("shell:a2");
     assertThat(err.path("data").path("error").asText()).isEqualTo("limit_exceeded");
     // attaching to a running shell is not a new shell
