@@ -1,0 +1,79 @@
+package io.github.jchannels.benchmarks.load;
+
+import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * CPU time and allocation of this process, split into the load side (the client threads) and
+ * the rest (the server under test, its publisher, GC and JIT), from the JDK's own counters.
+ */
+final class Probe {
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  static {
+    THREADS.setThreadAllocatedMemoryEnabled(true);
+    THREADS.setThreadCpuTimeEnabled(true);
+  }
+
+  /** One reading. */
+  record Snapshot(long wallNanos, long processCpu, long clientCpu, long serverAlloc,
+      long clientAlloc, Map<Long, Long> allocByThread) {}
+
+  private final Set<Long> clientThreads;
+
+  Probe(Set<Long> clientThreads) {
+    this.clientThreads = clientThreads;
+  }
+
+  Snapshot take() {
+    long[] ids = THREADS.getAllThreadIds();
+    long[] alloc = THREADS.getThreadAllocatedBytes(ids);
+    Map<Long, Long> byThread = new HashMap<>();
+    long server = 0;
+    long client = 0;
+    for (int i = 0; i < ids.length; i++) {
+      if (alloc[i] < 0) {
+        continue;
+      }
+      byThread.put(ids[i], alloc[i]);
+      if (clientThreads.contains(ids[i])) {
+        client += alloc[i];
+      } else {
+        server += alloc[i];
+      }
+    }
+    long clientCpu = 0;
+    for (long id : clientThreads) {
+      long t = THREADS.getThreadCpuTime(id);
+      clientCpu += Math.max(0, t);
+    }
+    return new Snapshot(System.nanoTime(), OS.getProcessCpuTime(), clientCpu, server, client,
+        byThread);
+  }
+
+  /** Allocation by non-client threads between two snapshots (threads born since count from 0). */
+  long serverAllocBetween(Snapshot a, Snapshot b) {
+    long sum = 0;
+    for (Map.Entry<Long, Long> e : b.allocByThread().entrySet()) {
+      if (clientThreads.contains(e.getKey())) {
+        continue;
+      }
+      long before = a.allocByThread().getOrDefault(e.getKey(), 0L);
+      sum += Math.max(0, e.getValue() - before);
+    }
+    return sum;
+  }
+
+  /** Heap used after a full GC, in bytes. */
+  static long heapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+}
