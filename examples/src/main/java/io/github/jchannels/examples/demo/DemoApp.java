@@ -5,6 +5,7 @@ import io.github.jchannels.core.SessionEvent;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ConnectionInfo;
+import io.github.jchannels.shell.ShellEndpoint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -41,6 +42,8 @@ public final class DemoApp implements AutoCloseable {
   private final Object lock = new Object();
   /** The running channels server; replaced by {@link #restartChannels()}. Guarded by lock. */
   private ChannelServer channels;
+  /** The terminal endpoint mounted on {@link #channels}, or null without --shell. Guarded by lock. */
+  private @Nullable ShellEndpoint shell;
   /** The real WebSocket port, fixed after the first start so restarts reuse it. */
   private final int wsPort;
   private final List<String> origins;
@@ -52,7 +55,7 @@ public final class DemoApp implements AutoCloseable {
         options.token());
     try {
       this.origins = origins(options, web.port());
-      this.channels = buildChannels(options.wsPort()).start();
+      startChannels(options.wsPort());
       this.wsPort = channels.port();
     } catch (RuntimeException e) {
       web.close();
@@ -101,13 +104,42 @@ public final class DemoApp implements AutoCloseable {
   /** Closes the channels server (clients see 1001) and starts a new one on the same port. */
   public void restartChannels() {
     synchronized (lock) {
-      channels.close();
-      channels = buildChannels(wsPort).start();
+      stopChannels();
+      startChannels(wsPort);
     }
   }
 
-  private ChannelServer buildChannels(int port) {
-    ChannelServer.Builder b = ChannelServer.builder()
+  private void startChannels(int port) {
+    synchronized (lock) {
+      ShellEndpoint endpoint = options.shell() ? DemoShell.endpoint(authenticator(options.token()))
+          : null;
+      ChannelServer.Builder b = channelsBuilder(port);
+      if (endpoint != null) {
+        endpoint.mountOn(b);
+      }
+      try {
+        this.channels = b.build().start();
+        this.shell = endpoint;
+      } catch (RuntimeException e) {
+        if (endpoint != null) {
+          endpoint.close();
+        }
+        throw e;
+      }
+    }
+  }
+
+  private void stopChannels() {
+    synchronized (lock) {
+      channels.close();
+      if (shell != null) {
+        shell.close();
+      }
+    }
+  }
+
+  private ChannelServer.Builder channelsBuilder(int port) {
+    return ChannelServer.builder()
         .host(options.host())
         .port(port)
         .path("/ws")
@@ -118,10 +150,6 @@ public final class DemoApp implements AutoCloseable {
             channel.id().orElseThrow()))
         .handle(Channels.SESSION, SessionEvent.SendMessage.class, agent::onSendMessage)
         .handle(Channels.SESSION, SessionEvent.TypingIndicator.class, agent::onTyping);
-    if (options.shell()) {
-      DemoShell.mount(b, authenticator(options.token()));
-    }
-    return b.build();
   }
 
   /** Who may join and write to a session: everyone authenticated, but admins-only sessions. */
@@ -193,14 +221,17 @@ public final class DemoApp implements AutoCloseable {
     out.put("connections", conns);
     out.put("metrics", server.metrics());
     out.put("agent", Map.of("streamsInProgress", agent.streamsInProgress()));
+    ShellEndpoint sh;
+    synchronized (lock) {
+      sh = shell;
+    }
+    out.put("shell", sh == null ? null : sh.stats());
     return out;
   }
 
   @Override
   public void close() {
-    synchronized (lock) {
-      channels.close();
-    }
+    stopChannels();
     agent.close();
     web.close();
   }

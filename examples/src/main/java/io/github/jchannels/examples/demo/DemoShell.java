@@ -1,15 +1,32 @@
 package io.github.jchannels.examples.demo;
 
 import io.github.jchannels.server.Authenticator;
-import io.github.jchannels.server.ChannelServer;
+import io.github.jchannels.shell.ShellConfig;
+import io.github.jchannels.shell.ShellEndpoint;
+import java.time.Duration;
 
-/** Mounts the terminal endpoint ({@code /shell}) of channels-shell on the demo's server. */
+/**
+ * The demo's terminal: channels-shell's {@link ShellEndpoint} on {@code /shell} of the
+ * WebSocket port, for the demo token only. It runs {@code bash -l} in the user's home
+ * directory: whoever holds the token gets a shell on this machine, which is why it is off
+ * unless {@code --shell} is given.
+ */
 final class DemoShell {
-  static final String PATH = "/shell";
+  static final String PATH = ShellEndpoint.DEFAULT_PATH;
 
   private DemoShell() {}
 
-  static void mount(ChannelServer.Builder builder, Authenticator authenticator) {
-    throw new UnsupportedOperationException("channels-shell is not wired yet");
+  static ShellEndpoint endpoint(Authenticator authenticator) {
+    return ShellEndpoint.builder()
+        .path(PATH)
+        .authenticator(authenticator)
+        // Any shell id for the demo user; a real application ties ids to their owner.
+        .authorizer((principal, shellId) -> principal != null)
+        .config(ShellConfig.builder()
+            .command("bash", "-l")
+            .maxShellsPerPrincipal(8)
+            .idleTimeout(Duration.ofMinutes(30))
+            .build())
+        .build();
   }
 }

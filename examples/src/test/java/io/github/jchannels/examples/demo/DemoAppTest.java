@@ -1,0 +1,110 @@
+package io.github.jchannels.examples.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.jchannels.examples.cli.ChatCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The demo over real sockets: HTTP side, the Java CLI client against the fake agent, restart. */
+class DemoAppTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static DemoApp app;
+  private static HttpClient http;
+
+  @BeforeAll
+  static void start() throws Exception {
+    app = DemoApp.start(DemoOptions.defaults().onFreePorts().withWordDelay(Duration.ofMillis(5)));
+    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (app != null) {
+      app.close();
+    }
+    if (http != null) {
+      http.close();
+    }
+  }
+
+  @Test
+  void servesThePageItsScriptsAndTheConfigNamingTheWebSocketPort() throws Exception {
+    HttpResponse<String> page = get("/");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(
+        t -> assertThat(t).startsWith("text/html"));
+    assertThat(page.body()).contains("data-testid=\"connection-status\"");
+    assertThat(get("/js/channels.js").body()).contains("export class ChannelClient");
+
+    JsonNode config = JSON.readTree(get("/config.json").body());
+    assertThat(config.get("wsPort").asInt()).isEqualTo(app.wsPort());
+    assertThat(config.get("wsPath").asText()).isEqualTo("/ws");
+    assertThat(config.get("shellPath").isNull()).isTrue();
+  }
+
+  @Test
+  void refusesPathsOutsideTheStaticFolder() throws Exception {
+    assertThat(get("/../pom.xml").statusCode()).isEqualTo(404);
+    assertThat(get("/js/..%2F..%2Fio/github/jchannels/examples/demo/DemoApp.class").statusCode())
+        .isEqualTo(404);
+    assertThat(get("/nope.js").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void inspectorRequiresTheTokenAndReportsTheServer() throws Exception {
+    assertThat(get("/api/inspector").statusCode()).isEqualTo(401);
+    assertThat(get("/api/inspector?token=wrong").statusCode()).isEqualTo(401);
+    HttpResponse<String> ok = get("/api/inspector?token=demo-token");
+    assertThat(ok.statusCode()).isEqualTo(200);
+    JsonNode body = JSON.readTree(ok.body());
+    assertThat(body.has("connections")).isTrue();
+    assertThat(body.has("channels")).isTrue();
+    assertThat(body.get("metrics").has("openConnections")).isTrue();
+  }
+
+  @Test
+  void cliClientSendsAMessageAndPrintsTheWholeStream() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = ChatCli.run(new String[] {"--url", app.wsUrl(), "--token", "demo-token",
+        "--session", "cli-test", "--timeout", "20", "streamed", "back", "to", "the", "cli"},
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(code).as("exit code; stderr: %s", err).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("streamed back to the cli");
+  }
+
+  @Test
+  void cliClientWithAWrongTokenFailsClearly() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = ChatCli.run(new String[] {"--url", app.wsUrl(), "--token", "wrong",
+        "--timeout", "10", "hi"}, new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString(StandardCharsets.UTF_8)).containsIgnoringCase("unauthorized");
+  }
+
+  @Test
+  void restartKeepsTheWebSocketPort() {
+    int before = app.channels().port();
+    app.restartChannels();
+    assertThat(app.channels().port()).isEqualTo(before);
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(app.httpBase() + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
