@@ -66,10 +66,13 @@ public interface ChannelClient extends AutoCloseable {
   }
 
   /**
-   * Starts connecting (from {@link ConnectionState.Idle}; later calls only return the future).
-   * The future completes when the client is next ready and fails with a {@link ChannelException}
-   * if the client is closed before that (e.g. {@code unauthorized}, gave up). The client keeps
-   * trying per its reconnection policy whatever the caller does with the future.
+   * Starts connecting when the client is {@link ConnectionState.Idle} or
+   * {@link ConnectionState.Closed} (not by {@link #close()}; the attempt count starts at 0);
+   * in any other state it only returns the future. The future completes when the client is next
+   * ready and fails with a {@link ChannelException} whose code is the lower-case
+   * {@link ConnectionState.CloseReason} (e.g. {@code unauthorized}, {@code gave_up}) if the client
+   * ends up closed before that, or {@code client_closed} after {@link #close()}. The client
+   * keeps trying per its reconnection policy whatever the caller does with the future.
    */
   CompletableFuture<Void> connect();
 
@@ -158,7 +161,7 @@ public interface ChannelClient extends AutoCloseable {
    * <tr><td>{@link #registry}</td><td>{@link EventRegistry#defaults()}</td></tr>
    * <tr><td>{@link #heartbeat}</td><td>ping every 30 s once ready, pong within 5 s</td></tr>
    * <tr><td>{@link #useServerHeartbeatInterval}</td><td>true: the {@code heartbeatIntervalMs}
-   *     of {@code connected} replaces the interval</td></tr>
+   *     of {@code connected} replaces the interval (never below 50 ms)</td></tr>
    * <tr><td>{@link #reconnectDelays}</td><td>1 s doubling (1, 2, 4, 8, 16 ...) capped at 30 s</td></tr>
    * <tr><td>{@link #maxReconnectAttempts}</td><td>5</td></tr>
    * <tr><td>{@link #reconnectJitter}</td><td>0 (none)</td></tr>
@@ -246,7 +249,8 @@ public interface ChannelClient extends AutoCloseable {
 
     /**
      * Whether a positive {@code heartbeatIntervalMs} in the server's {@code connected} event
-     * replaces the configured interval (as PROTOCOL.md section 5 says clients SHOULD). Default true.
+     * replaces the configured interval (as PROTOCOL.md section 5 says clients SHOULD), with a
+     * floor of 50 ms. Default true.
      */
     public Builder useServerHeartbeatInterval(boolean use) {
       this.useServerHeartbeatInterval = use;

@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  *                                                     | n &gt; max
  *                                                     v
  *   any --close()/1000/1008/1003/1009/gave up--&gt;  Closed(reason)
- *   Closed (not by close()) --reconnect()--&gt; Connecting (attempt count reset)
+ *   Closed (not by close()) --reconnect() or connect()--&gt; Connecting (attempt count reset)
  * </pre>
  */
 public sealed interface ConnectionState {
@@ -54,8 +54,8 @@ public sealed interface ConnectionState {
       implements ConnectionState {}
 
   /**
-   * Terminal until {@link ChannelClient#reconnect()} (except after {@link ChannelClient#close()},
-   * which is final). {@code code} is the close code seen, or -1 when none applies.
+   * Terminal until {@link ChannelClient#reconnect()} or {@link ChannelClient#connect()} (except
+   * after {@link ChannelClient#close()}, which is final). {@code code} is the close code seen, or -1 when none applies.
    */
   record Closed(CloseReason reason, int code, @Nullable String detail) implements ConnectionState {}
 

@@ -51,7 +51,8 @@ class RealServerClientTest {
 
   private ChannelServer server(int port, ChannelServer.Builder b) {
     ChannelServer s = b.host("127.0.0.1").port(port)
-        .limits(ServerLimits.builder().heartbeatInterval(Duration.ofMillis(200)).build())
+        .limits(ServerLimits.builder().heartbeatInterval(Duration.ofMillis(200))
+            .inboundRate(100_000, Duration.ofSeconds(1)).build())
         .handle(Channels.SESSION, SessionEvent.SendMessage.class, req -> {
           String m = req.event().message();
           serverGot.add(m);
@@ -232,5 +233,121 @@ class RealServerClientTest {
     await().during(Duration.ofMillis(200)).until(() -> server.subscriberCount(S1) == 1);
     b.close();
     await().until(() -> server.subscriberCount(S1) == 0);
+  }
+
+  @Test
+  void concurrentSendsAllArriveInEachSendersOrder() throws Exception {
+    ChannelServer server = server(0);
+    ChannelClient client = client(ChannelClient.builder(uri(server)));
+    client.subscribe(S1, e -> {});
+    client.connect().get(10, TimeUnit.SECONDS);
+    int threads = 4;
+    int each = 50;
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> senders = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      senders.add(Thread.ofPlatform().start(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int i = 0; i < each; i++) {
+          client.send(S1, msg(id + ":" + i));
+        }
+      }));
+    }
+    go.countDown();
+    for (Thread t : senders) {
+      t.join(10_000);
+    }
+    await().until(() -> serverGot.size() == threads * each);
+    for (int t = 0; t < threads; t++) {
+      String prefix = t + ":";
+      List<String> mine = serverGot.stream().filter(m -> m.startsWith(prefix)).toList();
+      assertThat(mine).hasSize(each);
+      for (int i = 0; i < each; i++) {
+        assertThat(mine.get(i)).isEqualTo(prefix + i);
+      }
+    }
+  }
+
+  @Test
+  void concurrentSubscribeAndCloseLeaveTheServerSubscriptionConsistent() throws Exception {
+    ChannelServer server = server(0);
+    ChannelClient client = client(ChannelClient.builder(uri(server)));
+    client.connect().get(10, TimeUnit.SECONDS);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      workers.add(Thread.ofPlatform().start(() -> {
+        for (int i = 0; i < 25; i++) {
+          client.subscribe(S1, e -> {}).close();
+        }
+      }));
+    }
+    for (Thread t : workers) {
+      t.join(10_000);
+    }
+    await().during(Duration.ofMillis(200)).until(() -> server.subscriberCount(S1) == 0);
+    ClientSubscription keep = client.subscribe(S1, e -> {});
+    keep.joined().get(5, TimeUnit.SECONDS);
+    await().until(() -> server.subscriberCount(S1) == 1);
+    assertThat(client.subscriptions()).containsExactly(new ActiveSubscription(S1, 1, true));
+  }
+
+  @Test
+  void connectAfterGivingUpStartsAgain() throws Exception {
+    ChannelServer first = server(0);
+    int port = first.port();
+    ChannelClient client = client(ChannelClient.builder(uri(first)).maxReconnectAttempts(1));
+    client.connect().get(10, TimeUnit.SECONDS);
+    first.close();
+    states.await(s -> s instanceof ConnectionState.Closed c
+        && c.reason() == ConnectionState.CloseReason.GAVE_UP, 10);
+    server(port);
+    client.connect().get(10, TimeUnit.SECONDS);
+    assertThat(client.state().isReady()).isTrue();
+  }
+
+  @Test
+  void noClientThreadRemainsAfterCloseAgainstARealServer() throws Exception {
+    ChannelServer server = server(0);
+    java.util.Set<String> before = socketThreads();
+    ChannelClient client = ChannelClient.builder(uri(server)).name("realleak").build();
+    client.subscribe(S1, e -> {});
+    client.connect().get(10, TimeUnit.SECONDS);
+    client.request(S1, msg("echo")).get(5, TimeUnit.SECONDS);
+    client.close();
+    assertThat(Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("realleak-"))).isEmpty();
+    await().atMost(Duration.ofSeconds(3)).until(() -> before.containsAll(socketThreads()));
+    await().until(() -> server.subscriberCount(S1) == 0); // the server saw the close
+  }
+
+  private static java.util.Set<String> socketThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("WebSocketConnectReadThread") || n.startsWith("WebSocketWriteThread"))
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
+  @Test
+  void persistentRateLimitCloseIsReportedAsRateLimitedWithoutReconnect() throws Exception {
+    ChannelServer server = ChannelServer.builder().host("127.0.0.1").port(0)
+        .limits(ServerLimits.builder().inboundRate(5, Duration.ofSeconds(10))
+            .maxRateLimitedMessages(2).build())
+        .build().start();
+    toClose.add(server);
+    ChannelClient client = client(ChannelClient.builder(uri(server)));
+    client.subscribe(S1, e -> {});
+    client.connect().get(10, TimeUnit.SECONDS);
+    for (int i = 0; i < 30; i++) {
+      client.send(S1, msg("flood " + i));
+    }
+    StateRecorder.Seen closed = states.await(s -> s instanceof ConnectionState.Closed, 10);
+    assertThat(((ConnectionState.Closed) closed.state()).reason())
+        .isEqualTo(ConnectionState.CloseReason.RATE_LIMITED);
+    assertThat(((ConnectionState.Closed) closed.state()).code()).isEqualTo(1008);
   }
 }

@@ -63,6 +63,7 @@ public final class RealChannelClient implements ChannelClient {
   private static final Logger log = LoggerFactory.getLogger(RealChannelClient.class);
   private static final AtomicInteger SEQ = new AtomicInteger();
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
+  private static final long MIN_SERVER_HEARTBEAT_MS = 50;
 
   private final ClientConfig config;
   private final Codec codec;
@@ -163,7 +164,8 @@ public final class RealChannelClient implements ChannelClient {
         return;
       }
       connectWaiters.add(f);
-      if (state instanceof ConnectionState.Idle) {
+      if (state instanceof ConnectionState.Idle || state instanceof ConnectionState.Closed) {
+        attempt = 0;
         startAttempt();
       }
     })) {
@@ -391,7 +393,8 @@ public final class RealChannelClient implements ChannelClient {
     }
     Duration interval = config.heartbeatInterval();
     if (config.useServerHeartbeatInterval() && c.heartbeatIntervalMs() > 0) {
-      interval = Duration.ofMillis(c.heartbeatIntervalMs());
+      // a server's value is taken, but never below a floor that would make pinging a flood
+      interval = Duration.ofMillis(Math.max(MIN_SERVER_HEARTBEAT_MS, c.heartbeatIntervalMs()));
     }
     long ms = interval.toMillis();
     pingTask = loop.scheduleAtFixedRate(() -> ping(s), ms, ms, TimeUnit.MILLISECONDS);
