@@ -1,0 +1,221 @@
+package io.github.jchannels.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.jchannels.core.EventRegistry;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Every limit at its limit, and the production defaults as values. */
+class LimitsTest {
+  ChannelServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private URI start(ServerLimits limits) {
+    return start(ChannelServer.builder().limits(limits));
+  }
+
+  private URI start(ChannelServer.Builder b) {
+    server = b.host("127.0.0.1").port(0).build().start();
+    return URI.create("ws://127.0.0.1:" + server.port() + "/ws");
+  }
+
+  private static String ping(int size) {
+    String head = "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"pad\":\"";
+    return head + "x".repeat(size - head.length() - 2) + "\"}";
+  }
+
+  @Test
+  void productionDefaults() {
+    ServerLimits d = ServerLimits.defaults();
+    assertThat(d.maxFrameSize()).isEqualTo(1024 * 1024);
+    assertThat(d.maxSubscriptionsPerConnection()).isEqualTo(100);
+    assertThat(d.maxInboundMessages()).isEqualTo(100);
+    assertThat(d.inboundWindow()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(d.maxRateLimitedMessages()).isEqualTo(100);
+    assertThat(d.maxBufferedBytes()).isEqualTo(4L * 1024 * 1024);
+    assertThat(d.maxPendingMessages()).isEqualTo(1000);
+    assertThat(d.handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(d.pingInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(d.heartbeatInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(d.closeTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(d.maxHandshakeSize()).isEqualTo(16 * 1024);
+    assertThat(d.toBuilder().build()).isEqualTo(d);
+    ChannelServer s = ChannelServer.builder().build();
+    assertThat(s.path()).isEqualTo("/ws");
+    assertThat(s.limits()).isEqualTo(d);
+    assertThat(s.registry()).isSameAs(EventRegistry.defaults());
+    s.close(); // never started: nothing to release
+  }
+
+  @Test
+  void badLimitsAreRejectedWithTheValue() {
+    assertThatThrownBy(() -> ServerLimits.builder().maxFrameSize(10))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10");
+    assertThatThrownBy(() -> ServerLimits.builder().pingInterval(Duration.ofMillis(1500)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT1.5S");
+    assertThatThrownBy(() -> ServerLimits.builder().inboundRate(0, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ChannelServer.builder().port(70000))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("70000");
+    assertThatThrownBy(() -> ChannelServer.builder().path("ws"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void frameAtTheLimitPassesAndOneByteMoreCloses1009() {
+    URI uri = start(ServerLimits.builder().maxFrameSize(1000).build());
+    try (TestClient c = TestClient.connect(uri)) {
+      c.send(ping(1000));
+      assertThat(c.take().get("type").asText()).isEqualTo("pong");
+      c.send(ping(1001));
+      assertThat(c.awaitClose()).isEqualTo(1009);
+    }
+    assertThat(server.metrics().closesByCode()).containsEntry(1009, 1L);
+  }
+
+  @Test
+  void fragmentsAddingUpOverTheLimitClose1009() {
+    URI uri = start(ServerLimits.builder().maxFrameSize(1000).build());
+    try (TestClient c = TestClient.connect(uri)) {
+      String msg = ping(900);
+      c.sendFragments(msg.substring(0, 300), msg.substring(300, 600), msg.substring(600));
+      assertThat(c.take().get("type").asText()).isEqualTo("pong"); // 900 bytes in 3 fragments
+      String big = ping(1500);
+      // the middle fragment takes the sum over the limit (Java-WebSocket alone misses it)
+      c.sendFragments(big.substring(0, 600), big.substring(600, 1200), big.substring(1200));
+      assertThat(c.awaitClose()).isEqualTo(1009);
+    }
+  }
+
+  @Test
+  void binaryFrameCloses1003() {
+    URI uri = start(ServerLimits.defaults());
+    try (TestClient c = TestClient.connect(uri)) {
+      c.sendBinary(new byte[] {1, 2, 3});
+      assertThat(c.awaitClose()).isEqualTo(1003);
+    }
+  }
+
+  @Test
+  void overTheRateOneRateLimitedErrorThenClose1008WhenItGoesOn() {
+    URI uri = start(ServerLimits.builder().inboundRate(5, Duration.ofMinutes(1))
+        .maxRateLimitedMessages(10).build());
+    try (TestClient c = TestClient.connect(uri)) {
+      for (int i = 0; i < 5; i++) {
+        c.send("global", "ping", "{\"timestamp\":" + i + "}", null);
+        assertThat(c.take().get("type").asText()).isEqualTo("pong");
+      }
+      c.send("global", "ping", "{\"timestamp\":6}", null);
+      c.takeError("rate_limited");
+      for (int i = 0; i < 8; i++) { // dropped silently
+        c.send("global", "ping", "{\"timestamp\":7}", null);
+      }
+      assertThat(c.isOpen()).isTrue();
+      c.send("global", "ping", "{\"timestamp\":8}", null); // the 10th dropped message
+      assertThat(c.awaitClose()).isEqualTo(1008);
+      assertThat(c.messages).isEmpty();
+    }
+    assertThat(server.metrics().rateLimitCloses()).isEqualTo(1);
+    assertThat(server.metrics().errorsByCode()).containsEntry("rate_limited", 1L);
+  }
+
+  @Test
+  void rateWindowResets() {
+    URI uri = start(ServerLimits.builder().inboundRate(2, Duration.ofMillis(300)).build());
+    try (TestClient c = TestClient.connect(uri)) {
+      c.assertAlive();
+      c.assertAlive();
+      c.send("global", "ping", "{\"timestamp\":3}", null);
+      c.takeError("rate_limited");
+      // later pings are answered again once the window has passed
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        c.send("global", "ping", "{\"timestamp\":4}", null);
+        String m = c.messages.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return m != null && m.contains("pong");
+      });
+      assertThat(c.isOpen()).isTrue();
+    }
+  }
+
+  @Test
+  void halfHandshakeIsDroppedAfterTheHandshakeTimeout() throws Exception {
+    start(ServerLimits.builder().handshakeTimeout(Duration.ofMillis(300)).build());
+    try (RawSocket raw = new RawSocket(server.port(), 0)) {
+      long t0 = System.nanoTime();
+      raw.write(RawSocket.request("/ws", false)); // no blank line: the handshake never ends
+      assertThat(raw.isClosedByPeer()).isTrue(); // blocks until the server drops it
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(ms).isBetween(250L, 5000L);
+    }
+    assertThat(server.metrics().handshakeTimeouts()).isEqualTo(1);
+  }
+
+  @Test
+  void silentTcpConnectionIsDroppedAfterTheHandshakeTimeout() throws Exception {
+    start(ServerLimits.builder().handshakeTimeout(Duration.ofMillis(200)).build());
+    try (RawSocket raw = new RawSocket(server.port(), 0)) {
+      assertThat(raw.isClosedByPeer()).isTrue();
+    }
+  }
+
+  @Test
+  void oversizedHandshakeIsDropped() throws Exception {
+    start(ServerLimits.builder().maxHandshakeSize(2048).build());
+    try (RawSocket raw = new RawSocket(server.port(), 0)) {
+      raw.write(RawSocket.request("/ws", false) + "X-Big: " + "a".repeat(4000) + "\r\n");
+      assertThat(raw.isClosedByPeer()).isTrue();
+    }
+  }
+
+  @Test
+  void tooManyPendingMessagesClose1013() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    URI uri = start(ChannelServer.builder()
+        .registry(EventRegistry.builder().withDefaults().add(WorkEvent.FAMILY).build())
+        .handle(WorkEvent.FAMILY, WorkEvent.Slow.class, r -> release.await())
+        .limits(ServerLimits.builder().maxPendingMessages(5).build()));
+    try (TestClient c = TestClient.connect(uri)) {
+      c.join("work:p", false);
+      for (int i = 0; i < 7; i++) { // one runs (blocked), five wait, the seventh is one too many
+        c.send("work:p", "slow", "{\"millis\":0}", null);
+      }
+      assertThat(c.awaitClose()).isEqualTo(1013);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void deadPeerIsClosedByWebSocketPings() throws Exception {
+    start(ServerLimits.builder().pingInterval(Duration.ofSeconds(1)).build());
+    try (RawSocket raw = new RawSocket(server.port(), 0)) {
+      raw.write(RawSocket.request("/ws", true));
+      assertThat(raw.readHead()).startsWith("HTTP/1.1 101");
+      await().until(() -> server.connections().size() == 1);
+      // the raw peer never answers pings: closed after about 1.5 intervals
+      await().atMost(Duration.ofSeconds(6)).until(() -> server.connections().isEmpty());
+    }
+  }
+
+  @Test
+  void livePeerAnswersPingsAndStaysOpen() {
+    URI uri = start(ServerLimits.builder().pingInterval(Duration.ofSeconds(1)).build());
+    try (TestClient c = TestClient.connect(uri)) { // Java-WebSocket clients answer pings
+      await().during(Duration.ofMillis(3500)).atMost(Duration.ofSeconds(6))
+          .until(() -> c.isOpen() && server.connections().size() == 1);
+      c.assertAlive();
+    }
+  }
+}
