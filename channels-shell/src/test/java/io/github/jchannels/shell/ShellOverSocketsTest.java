@@ -1,0 +1,275 @@
+package io.github.jchannels.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.jchannels.server.Authenticator;
+import io.github.jchannels.server.ChannelServer;
+import io.github.jchannels.shell.internal.ProcessTree;
+import java.net.URI;
+import java.security.Principal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The shell endpoint on a real ChannelServer (loopback, port 0) with real PTYs. */
+@Timeout(90)
+class ShellOverSocketsTest {
+  private static final Map<String, Principal> TOKENS =
+      Map.of("alice-token", () -> "alice", "bob-token", () -> "bob");
+  private static final Authenticator AUTH =
+      Authenticator.bearer(t -> Optional.ofNullable(TOKENS.get(t)));
+  /** A shell id belongs to the principal whose name prefixes it. */
+  private static final ShellAuthorizer OWNER_PREFIX =
+      (p, id) -> p != null && id.startsWith(p.getName() + "-");
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private ShellEndpoint endpoint;
+  private ChannelServer server;
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (AutoCloseable c : closeables.reversed()) {
+      c.close();
+    }
+  }
+
+  private <T extends AutoCloseable> T closing(T c) {
+    closeables.add(c);
+    return c;
+  }
+
+  private void start(ShellConfig config) {
+    endpoint = closing(ShellEndpoint.builder().authenticator(AUTH).authorizer(OWNER_PREFIX)
+        .config(config).build());
+    server = closing(endpoint.mountOn(ChannelServer.builder().host("127.0.0.1").port(0))
+        .build().start());
+  }
+
+  private URI shellUri() {
+    return URI.create("ws://127.0.0.1:" + server.port() + "/shell");
+  }
+
+  /** Records what a ShellClient reports. */
+  static final class Recorder implements ShellListener {
+    final StringBuffer output = new StringBuffer();
+    final List<String> chunks = new CopyOnWriteArrayList<>();
+    final List<String> errors = new CopyOnWriteArrayList<>();
+    final List<String> starts = new CopyOnWriteArrayList<>();
+    final CompletableFuture<Integer> exit = new CompletableFuture<>();
+
+    @Override
+    public void onStart(String shellId, int cols, int rows) {
+      starts.add(shellId + " " + cols + "x" + rows);
+    }
+
+    @Override
+    public void onOutput(String text) {
+      chunks.add(text);
+      output.append(text);
+    }
+
+    @Override
+    public void onExit(int exitCode) {
+      exit.complete(exitCode);
+    }
+
+    @Override
+    public void onError(String code, String message) {
+      errors.add(code);
+    }
+
+    void awaitOutput(String text) {
+      await().atMost(Duration.ofSeconds(15)).until(() -> output.toString().contains(text));
+    }
+  }
+
+  private ShellClient client(String token, String shellId, Recorder recorder) {
+    return closing(ShellClient.builder(shellUri(), shellId)
+        .token(() -> token)
+        .size(100, 30)
+        .listener(recorder)
+        .build());
+  }
+
+  @Test
+  void echoSttySizeResizeAndExitCode() throws Exception {
+    start(TestShells.interactive().build());
+    Recorder r = new Recorder();
+    ShellClient shell = client("alice-token", "alice-1", r);
+    shell.start().get(15, TimeUnit.SECONDS);
+    assertThat(r.starts).containsExactly("alice-1 100x30");
+    assertThat(shell.input("echo hello''world\r")).isTrue();
+    r.awaitOutput("helloworld");
+    shell.input("stty size\r");
+    r.awaitOutput("30 100");
+    assertThat(shell.resize(120, 40)).isTrue();
+    shell.input("stty size\r");
+    r.awaitOutput("40 120");
+    shell.input("exit 7\r");
+    assertThat(r.exit.get(15, TimeUnit.SECONDS)).isEqualTo(7);
+    assertThat(r.errors).isEmpty();
+  }
+
+  @Test
+  void multiByteCharactersSplitAcrossReadsArriveIntact() throws Exception {
+    // é = C3 A9, 漢 = E6 BC A2, 😀 = F0 9F 98 80, each written in two parts with pauses
+    start(TestShells.script("printf 'A\\xc3'; sleep 0.2; printf '\\xa9B\\xe6'; sleep 0.2; "
+        + "printf '\\xbc'; sleep 0.2; printf '\\xa2C\\xf0\\x9f'; sleep 0.2; "
+        + "printf '\\x98\\x80D\\n'").build());
+    Recorder r = new Recorder();
+    client("alice-token", "alice-utf8", r).start().get(15, TimeUnit.SECONDS);
+    assertThat(r.exit.get(15, TimeUnit.SECONDS)).isZero();
+    assertThat(r.output.toString()).isEqualTo("AéB漢C😀D\r\n");
+    assertThat(r.chunks).hasSizeGreaterThan(1)
+        .allSatisfy(c -> assertThat(c).doesNotContain("\uFFFD"));
+  }
+
+  @Test
+  void twentyMegabytesReachADeliberatelySlowReaderCompleteAndInOrder() throws Exception {
+    int lines = 2_400_000; // "1\r\n" .. "2400000\r\n": about 20.5 MB of terminal output
+    start(TestShells.script("seq 1 " + lines + "; echo END").build());
+    RawShellSocket raw = closing(RawShellSocket.connect(shellUri(), "alice-token", 1));
+    assertThat(raw.next().path("type").asText()).isEqualTo("connected");
+    raw.read(1);
+    raw.send("{\"channel\":\"shell:alice-flood\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24}}");
+    assertThat(raw.next().path("type").asText()).isEqualTo("init");
+    // the reader takes nothing more: TCP fills, the server's queue grows, the PTY is paused
+    await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.stats().flowControlPauses() > 0);
+    long framesWhilePaused = endpoint.stats().outputFrames();
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
+        .until(() -> endpoint.stats().outputFrames() <= framesWhilePaused + 1);
+    assertThat(endpoint.stats().shells()).isEqualTo(1);
+    long bound = 1024 * 1024; // high mark 256 KiB + chunks in flight, far below the 4 MiB limit
+    assertThat(endpoint.stats().peakBufferedBytes()).isLessThan(bound);
+
+    raw.read(Long.MAX_VALUE / 2);
+    StringBuilder out = new StringBuilder();
+    int exitCode;
+    while (true) {
+      JsonNode n = raw.next();
+      String type = n.path("type").asText();
+      if (type.equals("output")) {
+        out.append(n.path("data").path("data").asText());
+      } else if (type.equals("exit")) {
+        exitCode = n.path("data").path("exitCode").asInt();
+        break;
+      } else {
+        throw new AssertionError("unexpected frame " + n);
+      }
+    }
+    assertThat(exitCode).isZero();
+    assertThat(out.length()).isGreaterThan(20_000_000);
+    String[] got = out.toString().split("\r\n");
+    assertThat(got).hasSize(lines + 1);
+    for (int i = 0; i < lines; i++) {
+      if (!got[i].equals(Integer.toString(i + 1))) {
+        throw new AssertionError("line " + (i + 1) + " is '" + got[i] + "'");
+      }
+    }
+    assertThat(got[lines]).isEqualTo("END");
+    assertThat(endpoint.stats().peakBufferedBytes()).isLessThan(bound);
+    assertThat(raw.closed).isNotDone();
+  }
+
+  @Test
+  void backgroundJobIsGoneAfterTheConnectionCloses() throws Exception {
+    start(TestShells.interactive().build());
+    Recorder r = new Recorder();
+    ShellClient shell = client("alice-token", "alice-jobs", r);
+    shell.start().get(15, TimeUnit.SECONDS);
+    long shellPid = endpoint.pid("alice-jobs").orElseThrow();
+    shell.input("sleep 1000 & echo JOB=$!\r");
+    Pattern p = Pattern.compile("JOB=(\\d+)");
+    await().atMost(Duration.ofSeconds(15)).until(() -> p.matcher(r.output).find());
+    Matcher m = p.matcher(r.output);
+    assertThat(m.find()).isTrue();
+    long jobPid = Long.parseLong(m.group(1));
+    assertThat(ProcessTree.isGone(jobPid)).isFalse();
+    shell.close();
+    await().atMost(Duration.ofSeconds(15)).until(() -> ProcessTree.isGone(jobPid));
+    assertThat(ProcessTree.isGone(shellPid)).isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> endpoint.stats().shells() == 0);
+  }
+
+  @Test
+  void endpointIsRefusedWhenNotEnabled() throws Exception {
+    ChannelServer plain = closing(ChannelServer.builder().host("127.0.0.1").port(0).build().start());
+    URI uri = URI.create("ws://127.0.0.1:" + plain.port() + "/shell");
+    assertThatThrownBy(() -> RawShellSocket.connect(uri, "alice-token", 10))
+        .isInstanceOf(ExecutionException.class);
+  }
+
+  @Test
+  void badCredentialsAreRefusedWith1008() throws Exception {
+    start(TestShells.interactive().build());
+    RawShellSocket raw = closing(RawShellSocket.connect(shellUri(), "wrong-token", 10));
+    JsonNode err = raw.next();
+    assertThat(err.path("channel").asText()).isEqualTo("global");
+    assertThat(err.path("data").path("error").asText()).isEqualTo("unauthorized");
+    assertThat(raw.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+    assertThat(endpoint.stats().shellsStarted()).isZero();
+
+    Recorder r = new Recorder();
+    ShellClient noToken = client(null, "alice-x", r);
+    assertThatThrownBy(() -> noToken.start().get(15, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class);
+    assertThat(endpoint.stats().shellsStarted()).isZero();
+  }
+
+  @Test
+  void anotherUsersShellIsRefused() throws Exception {
+    start(TestShells.interactive().build());
+    Recorder r = new Recorder();
+    ShellClient bob = client("bob-token", "alice-1", r);
+    assertThatThrownBy(() -> bob.start().get(15, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ShellException.class)
+        .cause().extracting(e -> ((ShellException) e).code()).isEqualTo("unauthorized");
+    assertThat(r.errors).contains("unauthorized");
+    assertThat(endpoint.stats().shellsStarted()).isZero();
+  }
+
+  @Test
+  void aClientCannotChangeTheCommand() throws Exception {
+    start(TestShells.script("echo configured-program; exit 3").build());
+    RawShellSocket raw = closing(RawShellSocket.connect(shellUri(), "alice-token", 1000));
+    assertThat(raw.next().path("type").asText()).isEqualTo("connected");
+    raw.send("{\"channel\":\"shell:alice-cmd\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24,"
+        + "\"command\":[\"/bin/sh\",\"-c\",\"echo PWNED\"],\"cwd\":\"/\",\"env\":{\"A\":\"1\"}}}");
+    StringBuilder out = new StringBuilder();
+    JsonNode n;
+    while (!(n = raw.next()).path("type").asText().equals("exit")) {
+      out.append(n.path("data").path("data").asText(""));
+    }
+    assertThat(n.path("data").path("exitCode").asInt()).isEqualTo(3);
+    assertThat(out.toString()).contains("configured-program").doesNotContain("PWNED");
+  }
+
+  @Test
+  void serverShutdownEndsShellsAndClosesWith1001() throws Exception {
+    start(TestShells.interactive().build());
+    RawShellSocket raw = closing(RawShellSocket.connect(shellUri(), "alice-token", 1000));
+    raw.next();
+    raw.send("{\"channel\":\"shell:alice-s\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24}}");
+    assertThat(raw.next().path("type").asText()).isEqualTo("init");
+    long pid = endpoint.pid("alice-s").orElseThrow();
+    server.close();
+    assertThat(raw.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
+    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(pid));
+    endpoint.close();
+    assertThat(endpoint.stats().shells()).isZero();
+  }
+}
