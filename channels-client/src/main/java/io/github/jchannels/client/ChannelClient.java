@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -169,6 +170,7 @@ public interface ChannelClient extends AutoCloseable {
    * <tr><td>{@link #connectTimeout}</td><td>10 s (socket open and {@code connected})</td></tr>
    * <tr><td>{@link #requestTimeout}</td><td>10 s</td></tr>
    * <tr><td>{@link #messageLogCapacity}</td><td>50</td></tr>
+   * <tr><td>{@link #sslContext}</td><td>the JVM's default (for {@code wss://})</td></tr>
    * </table>
    */
   final class Builder {
@@ -208,6 +210,7 @@ public interface ChannelClient extends AutoCloseable {
     private int messageLogCapacity = DEFAULT_MESSAGE_LOG_CAPACITY;
     private Clock clock = Clock.systemUTC();
     private String name = "channels-client";
+    private @Nullable SSLContext sslContext;
     private final Map<Family<?>, Function<Channel<?>, ? extends Event>> joins = new LinkedHashMap<>();
 
     Builder(URI uri) {
@@ -333,6 +336,15 @@ public interface ChannelClient extends AutoCloseable {
       return this;
     }
 
+    /**
+     * The TLS context for {@code wss://} (e.g. one trusting a private CA). Default: the JVM's
+     * default {@link SSLContext}. The server's host name is verified either way.
+     */
+    public Builder sslContext(SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context, "context");
+      return this;
+    }
+
     /** A prefix for the client's thread names. Default {@code channels-client}. */
     public Builder name(String name) {
       if (Objects.requireNonNull(name, "name").isBlank()) {
@@ -370,7 +382,8 @@ public interface ChannelClient extends AutoCloseable {
       return new RealChannelClient(new ClientConfig(uri, token, Map.copyOf(headers), registry,
           heartbeatInterval, pongTimeout, useServerHeartbeatInterval, initialReconnectDelay,
           maxReconnectDelay, maxReconnectAttempts, reconnectJitter, sendQueueCapacity,
-          connectTimeout, requestTimeout, messageLogCapacity, clock, name, Map.copyOf(joins)));
+          connectTimeout, requestTimeout, messageLogCapacity, clock, name, sslContext,
+          Map.copyOf(joins)));
     }
 
     private static Duration positive(Duration d, String what) {

@@ -37,13 +37,23 @@ final class ScriptedServer implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   final List<WebSocket> open = new CopyOnWriteArrayList<>();
   private final Server server;
+  private final boolean tls;
 
   ScriptedServer() throws InterruptedException {
     this(0);
   }
 
   ScriptedServer(int port) throws InterruptedException {
+    this(port, null);
+  }
+
+  /** A server on {@code port} speaking TLS ({@code wss://}) when {@code tls} is given. */
+  ScriptedServer(int port, javax.net.ssl.SSLContext tls) throws InterruptedException {
+    this.tls = tls != null;
     server = new Server(port);
+    if (tls != null) {
+      server.setWebSocketFactory(new org.java_websocket.server.DefaultSSLWebSocketServerFactory(tls));
+    }
     server.setReuseAddr(true);
     server.setDaemon(true);
     server.start();
@@ -57,7 +67,7 @@ final class ScriptedServer implements AutoCloseable {
   }
 
   URI uri() {
-    return URI.create("ws://127.0.0.1:" + port() + "/ws");
+    return URI.create((tls ? "wss" : "ws") + "://127.0.0.1:" + port() + "/ws");
   }
 
   /** Sends raw text to every open connection. */

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
 /** The validated settings of a client, as the builder made them. Not API. */
@@ -32,4 +33,5 @@ public record ClientConfig(
     int messageLogCapacity,
     Clock clock,
     String name,
+    @Nullable SSLContext sslContext,
     Map<Family<?>, Function<Channel<?>, ? extends Event>> joins) {}

@@ -348,7 +348,7 @@ public final class RealChannelClient implements ChannelClient {
       log.warn("Token supplier failed; connecting without a token", e);
     }
     WsSocket s = new WsSocket(config.uri(), headers, config.connectTimeout(),
-        CodecLimits.defaults().maxDocumentLength(), socketListener);
+        CodecLimits.defaults().maxDocumentLength(), config.sslContext(), socketListener);
     socket = s;
     sockets.add(s);
     lastErrorCode = null;

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.framing.CloseFrame;
@@ -31,13 +32,16 @@ final class WsSocket {
   private final AtomicBoolean started = new AtomicBoolean();
 
   WsSocket(URI uri, Map<String, String> headers, Duration connectTimeout, int maxFrameSize,
-      SocketListener listener) {
+      @Nullable SSLContext ssl, SocketListener listener) {
     this.listener = listener;
     int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
     this.client = new Client(uri, new Draft_6455(List.of(), maxFrameSize), headers, timeoutMs);
     client.setConnectionLostTimeout(0); // the protocol's own ping/pong does this job
     client.setTcpNoDelay(true);
     client.setDaemon(true);
+    if (ssl != null && "wss".equals(uri.getScheme())) {
+      client.setSocketFactory(ssl.getSocketFactory());
+    }
   }
 
   /** Starts connecting on a new thread of Java-WebSocket's. */
