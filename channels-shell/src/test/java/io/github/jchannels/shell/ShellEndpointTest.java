@@ -323,4 +323,22 @@ class ShellEndpointTest {
     assertThatThrownBy(() -> ShellEndpoint.builder().authenticator(h -> Optional.empty()).build())
         .isInstanceOf(NullPointerException.class).hasMessageContaining("authorizer");
   }
+
+  @Test
+  void inputToAProgramThatDoesNotReadOverflowsWithAnError() {
+    ShellPeer peer = new ShellPeer(start(TestShells.script("sleep 30").maxPendingInput(4096)
+        .build()).open(ALICE));
+    peer.init("t1", 80, 24);
+    peer.expectInit("t1", 80, 24);
+    String line = "x".repeat(1000);
+    int sent = 0;
+    while (peer.connection.texts().stream().noneMatch(t -> t.contains("input_overflow"))) {
+      assertThat(sent).as("input sent before the overflow").isLessThan(1000);
+      peer.input("t1", line);
+      sent++;
+    }
+    JsonNode err = peer.until(n -> "error".equals(type(n)));
+    assertThat(err.path("channel").asText()).isEqualTo("shell:t1");
+    assertThat(err.path("data").path("error").asText()).isEqualTo("input_overflow");
+  }
 }

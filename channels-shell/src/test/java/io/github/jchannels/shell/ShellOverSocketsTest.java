@@ -272,4 +272,64 @@ class ShellOverSocketsTest {
     endpoint.close();
     assertThat(endpoint.stats().shells()).isZero();
   }
+
+  @Test
+  void clientReconnectsAndStartsANewShellWithTheLatestSize() throws Exception {
+    start(TestShells.interactive().build());
+    Recorder r = new Recorder();
+    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice-re")
+        .token(() -> "alice-token")
+        .listener(r)
+        .configure(c -> c.reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(200)))
+        .build());
+    shell.start().get(15, TimeUnit.SECONDS);
+    assertThat(r.starts).containsExactly("alice-re 80x24");
+    assertThat(shell.resize(90, 20)).isTrue();
+    long firstPid = endpoint.pid("alice-re").orElseThrow();
+    String id = server.connections().stream().filter(c -> c.path().equals("/shell"))
+        .findFirst().orElseThrow().id();
+    assertThat(server.disconnect(id, 1011, "test drop")).isTrue();
+    // its only connection dropped: the shell ended; the reconnected client starts a new one
+    await().atMost(Duration.ofSeconds(15)).until(() -> r.starts.size() == 2);
+    assertThat(r.starts.get(1)).isEqualTo("alice-re 90x20");
+    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(firstPid));
+    assertThat(endpoint.pid("alice-re")).isPresent().isNotEqualTo(java.util.OptionalLong.of(firstPid));
+    shell.input("stty size\r");
+    r.awaitOutput("20 90");
+  }
+
+  @Test
+  void inputIsNotQueuedWhileDisconnected() throws Exception {
+    start(TestShells.interactive().build());
+    Recorder r = new Recorder();
+    ShellClient shell = client("alice-token", "alice-q", r);
+    assertThat(shell.input("echo never\r")).isFalse();
+    assertThat(shell.resize(100, 40)).isFalse();
+    assertThat(shell.cols()).isEqualTo(100);
+    shell.start().get(15, TimeUnit.SECONDS);
+    assertThat(r.starts).containsExactly("alice-q 100x40");
+    shell.close();
+    assertThat(shell.input("echo closed\r")).isFalse();
+    assertThat(r.output.toString()).doesNotContain("never");
+  }
+
+  @Test
+  void closingEverythingLeavesNoShellThreadsOrProcesses() throws Exception {
+    start(TestShells.interactive().build());
+    List<Long> pids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Recorder r = new Recorder();
+      client("alice-token", "alice-t" + i, r).start().get(15, TimeUnit.SECONDS);
+      pids.add(endpoint.pid("alice-t" + i).orElseThrow());
+    }
+    server.close();
+    endpoint.close();
+    for (long pid : pids) {
+      assertThat(ProcessTree.isGone(pid)).as("pid %d", pid).isTrue();
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet()
+        .stream().noneMatch(t -> t.isAlive() && (t.getName().startsWith("shell-")
+            || t.getName().startsWith("PtyProcess Reaper"))
+            && !t.getName().startsWith("shell-client")));
+  }
 }
