@@ -61,6 +61,14 @@ public final class ServerRuntime implements AutoCloseable {
   private final ScheduledThreadPoolExecutor timer;
   /** Every connection from TCP accept to close. */
   private final Set<WsConnection> all = ConcurrentHashMap.newKeySet();
+  /**
+   * Connections that queued output lately. Java-WebSocket 1.6.0 can lose a write demand: its
+   * selector sets the key back to OP_READ after a write batch, which can undo the OP_WRITE a
+   * concurrent sender just set, leaving frames queued until the next send. {@link #kick()}
+   * re-arms such connections every {@link #KICK_MILLIS} ms.
+   */
+  private final Set<WsConnection> pendingOutput = ConcurrentHashMap.newKeySet();
+  private static final long KICK_MILLIS = 20;
   /** Open (authenticated) connections by id. */
   private final ConcurrentHashMap<String, WsConnection> open = new ConcurrentHashMap<>();
   private final AtomicBoolean started = new AtomicBoolean();
@@ -130,6 +138,7 @@ public final class ServerRuntime implements AutoCloseable {
     port = s.getPort();
     long ping = limits.pingInterval().toMillis();
     timer.scheduleAtFixedRate(this::pingAll, ping, ping, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(this::kick, KICK_MILLIS, KICK_MILLIS, TimeUnit.MILLISECONDS);
     log.info("Channels server listening on {}:{} (endpoints {})", host, port, endpoints.keySet());
   }
 
@@ -192,6 +201,7 @@ public final class ServerRuntime implements AutoCloseable {
       }
       all.clear();
       open.clear();
+      pendingOutput.clear();
     }
     log.info("Channels server on port {} closed", port);
   }
@@ -204,7 +214,7 @@ public final class ServerRuntime implements AutoCloseable {
 
   /** TCP accept (selector thread): a connection object and its handshake deadline. */
   WsConnection accepted(WebSocketImpl socket, WsServer s) {
-    WsConnection c = new WsConnection(UUID.randomUUID().toString(), socket, s);
+    WsConnection c = new WsConnection(UUID.randomUUID().toString(), socket, s, this);
     all.add(c);
     try {
       c.deadline = timer.schedule(() -> handshakeExpired(c), limits.handshakeTimeout().toMillis(),
@@ -397,6 +407,7 @@ public final class ServerRuntime implements AutoCloseable {
   void closed(WsConnection c, int code, String reason) {
     WsConnection.State was = c.markClosed();
     all.remove(c);
+    pendingOutput.remove(c);
     open.remove(c.id(), c);
     cancel(c.deadline);
     Endpoint e = c.endpoint();
@@ -409,6 +420,38 @@ public final class ServerRuntime implements AutoCloseable {
           log.warn("onClose of {} failed for {}", e.path(), c.id(), ex);
         }
       });
+    }
+  }
+
+  /** Called after a frame was queued for {@code c}. */
+  void outputQueued(WsConnection c) {
+    pendingOutput.add(c);
+  }
+
+  private void kick() {
+    WsServer s = server;
+    if (s == null) {
+      return;
+    }
+    for (WsConnection c : pendingOutput) {
+      WebSocketImpl socket = c.socket;
+      if (socket.outQueue.isEmpty() || socket.isClosed()) {
+        pendingOutput.remove(c);
+        if (socket.outQueue.isEmpty() || socket.isClosed()) {
+          continue;
+        }
+        pendingOutput.add(c); // queued meanwhile
+      }
+      java.nio.channels.SelectionKey key = socket.getSelectionKey();
+      try {
+        if (key != null && key.isValid()
+            && (key.interestOps() & java.nio.channels.SelectionKey.OP_WRITE) == 0) {
+          log.trace("Re-arming the write demand of {}", c.id());
+          s.onWriteDemand(socket);
+        }
+      } catch (java.nio.channels.CancelledKeyException e) {
+        pendingOutput.remove(c);
+      }
     }
   }
 

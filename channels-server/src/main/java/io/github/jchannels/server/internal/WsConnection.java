@@ -73,10 +73,13 @@ final class WsConnection implements Connection, ConnectionMeta {
   private int windowCount;
   private int windowDropped;
 
-  WsConnection(String id, WebSocketImpl socket, WsServer server) {
+  private final ServerRuntime runtime;
+
+  WsConnection(String id, WebSocketImpl socket, WsServer server, ServerRuntime runtime) {
     this.id = id;
     this.socket = socket;
     this.server = server;
+    this.runtime = runtime;
   }
 
   @Override
@@ -156,6 +159,7 @@ final class WsConnection implements Connection, ConnectionMeta {
     }
     server.metrics().out(size);
     server.onWriteDemand(socket);
+    runtime.outputQueued(this);
     if (now > server.limits().maxBufferedBytes()) {
       slowConsumer();
     }
