@@ -34,8 +34,16 @@ const shots = flag('screenshots', null);
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 20000);
 
+// Lines from stdin are buffered from the start: the harness may answer before we ask.
 const stdinLines = createInterface({ input: process.stdin });
-const nextLine = () => new Promise((resolve) => stdinLines.once('line', resolve));
+const buffered = [];
+const waiting = [];
+stdinLines.on('line', (line) => (waiting.length ? waiting.shift()(line) : buffered.push(line)));
+const nextLine = (timeoutMs = TIMEOUT) => new Promise((resolve, reject) => {
+  if (buffered.length) { resolve(buffered.shift()); return; }
+  const timer = setTimeout(() => reject(new Error('no answer on stdin to E2E:RESTART')), timeoutMs);
+  waiting.push((line) => { clearTimeout(timer); resolve(line); });
+});
 
 const step = (text) => console.log(`E2E:STEP ${text}`);
 let browser;

@@ -50,7 +50,7 @@ public final class DemoMain {
     out.println("  open       " + app.pageUrl());
     out.println("  WebSocket  " + app.wsUrl() + (options.shell() ? "  (+ /shell)" : ""));
     out.println("  inspector  " + app.httpBase() + "/api/inspector?token=" + options.token());
-    out.println("  CLI        java -jar examples/target/channels-demo.jar chat --url "
+    out.println("  CLI        examples/demo.sh chat --url "
         + app.wsUrl() + " --token " + options.token() + " --session demo \"hello there\"");
     if (options.shell()) {
       out.println("  terminal   ON: anyone with the token gets a shell on this machine as "
