@@ -17,7 +17,7 @@ public final class Payload {
   /** {@code session:bench}. */
   public static final Channel<SessionEvent> CHANNEL = Channels.session(SESSION_ID);
   /** Pads the frame to about 100 bytes. */
-  static final String PAD = " lorem ipsum";
+  static final String PAD = "";
   private static final long BASE = System.nanoTime();
 
   private Payload() {}
