@@ -99,7 +99,7 @@ public final class ShellClient implements AutoCloseable {
 
   /**
    * Connects and starts (or attaches to) the shell. The future completes when the server has
-   * answered {@code init}, and fails with a {@link ShellException} if it answered with an
+   * answered {@code init} (after {@link ShellListener#onStart} was called), and fails with a {@link ShellException} if it answered with an
    * {@code error}, or with the client's exception if the connection could not be made (for
    * example, {@code unauthorized}). Later calls return the same future.
    */
@@ -178,8 +178,8 @@ public final class ShellClient implements AutoCloseable {
     }
     switch (e) {
       case ShellEvent.Init i -> {
-        started.complete(null);
         each(l -> l.onStart(i.shellId() == null ? shellId() : i.shellId(), i.cols(), i.rows()));
+        started.complete(null);
       }
       case ShellEvent.Output o -> each(l -> l.onOutput(o.data()));
       case ShellEvent.Exit x -> each(l -> l.onExit(x.exitCode()));
@@ -188,8 +188,8 @@ public final class ShellClient implements AutoCloseable {
   }
 
   private void fail(String code, String message) {
-    started.completeExceptionally(new ShellException(code, message));
     each(l -> l.onError(code, message));
+    started.completeExceptionally(new ShellException(code, message));
   }
 
   private void each(Consumer<ShellListener> call) {
