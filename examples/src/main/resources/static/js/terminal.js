@@ -33,12 +33,16 @@ export function mountTerminal({ url, token, element, status, note }) {
     });
     term.open(element);
     let exited = false;
+    let inits = 0;
 
     client.subscribe(channel, (event) => {
       const d = event.data ?? {};
       switch (event.type) {
         case 'init':
           exited = false;
+          // After a reconnection the server attaches us again (or starts a new shell if the
+          // old one ended with its last connection): say so on a line of its own.
+          if (inits++ > 0) term.write(`\r\n\x1b[2m[attached to ${channel} again]\x1b[0m\r\n`);
           note.textContent = `${channel} · ${d.cols}×${d.rows}`;
           break;
         case 'output':
