@@ -26,22 +26,20 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,8 +54,9 @@ import org.slf4j.LoggerFactory;
  * <p>All connection state is confined to one thread, the <em>loop</em> (a single-threaded
  * scheduler the client owns): public methods and socket callbacks only post tasks to it. User
  * code (handlers, listeners, future completions) runs on a second thread, the <em>callback</em>
- * thread, in order. Each connection attempt uses a fresh {@link WsSocket}; callbacks of a socket
- * that is no longer current are ignored.
+ * thread ({@link Callbacks}), in order. Each connection attempt uses a fresh {@link WsSocket};
+ * callbacks of a socket that is no longer current are ignored. Joins and requests are tracked
+ * by {@link Joins} and {@link Requests}, also loop-confined.
  */
 public final class RealChannelClient implements ChannelClient {
   private static final Logger log = LoggerFactory.getLogger(RealChannelClient.class);
@@ -72,8 +71,9 @@ public final class RealChannelClient implements ChannelClient {
   private final RingMessageLog messageLog;
   private final Backoff backoff;
   private final ScheduledThreadPoolExecutor loop;
-  private final ExecutorService callbacks;
-  private final NamedThreads callbackThreads;
+  private final Callbacks callbacks;
+  private final Joins joins;
+  private final Requests requests;
   private final AtomicLong refs = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CopyOnWriteArrayList<Consumer<? super ConnectionState>> stateListeners =
@@ -83,17 +83,19 @@ public final class RealChannelClient implements ChannelClient {
   private final Listener socketListener = new Listener();
   /** Written on the loop only; read anywhere. */
   private volatile ConnectionState state = new ConnectionState.Idle();
-  /** Loop-confined; mirrored for {@link #queuedMessages()}. */
+  /** The size of {@link #queue}, for {@link #queuedMessages()}. */
   private volatile int queued;
 
-  // ---- loop-confined state
+  // ---- confined to the loop
   /** The current socket; null between attempts and after close. */
   private @Nullable WsSocket socket;
-  /** Sockets that are closing or current: their threads must end before close() returns. */
+  /** Sockets whose threads may still run (current or closing): close() waits for them. */
   private final List<WsSocket> sockets = new ArrayList<>();
+  /** Whether {@code connected} arrived on the current socket. */
   private boolean ready;
-  /** Reconnection attempts since the last time the client was ready (or reset by hand). */
+  /** Reconnection attempts since the client was last ready (or reset by hand). */
   private int attempt;
+  /** The code of the last {@code global} {@code error} on this connection (tells 1008 apart). */
   private @Nullable String lastErrorCode;
   private @Nullable ScheduledFuture<?> reconnectTask;
   private @Nullable ScheduledFuture<?> connectTimeoutTask;
@@ -101,26 +103,9 @@ public final class RealChannelClient implements ChannelClient {
   private @Nullable ScheduledFuture<?> pongTimeoutTask;
   /** Timestamp of the ping awaiting its pong; -1 when none. */
   private long awaitingPong = -1;
-  private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
-  private final Map<String, Pending> pending = new LinkedHashMap<>();
-  private final Map<String, Join> joins = new LinkedHashMap<>();
+  /** Channel traffic sent while not ready, oldest first; bounded by the queue capacity. */
+  private final ArrayDeque<Frames.Outgoing> queue = new ArrayDeque<>();
   private final List<CompletableFuture<Void>> connectWaiters = new ArrayList<>();
-
-  /** A frame waiting for the connection to be ready. */
-  private record Outgoing(String channel, String type, Frame frame, @Nullable String ref) {}
-
-  /** A request waiting for its reply. */
-  private static final class Pending {
-    final CompletableFuture<Reply> future;
-    final String channel;
-    @Nullable ScheduledFuture<?> timeout;
-    boolean sent;
-
-    Pending(CompletableFuture<Reply> future, String channel) {
-      this.future = future;
-      this.channel = channel;
-    }
-  }
 
   public RealChannelClient(ClientConfig config) {
     this.config = config;
@@ -128,12 +113,12 @@ public final class RealChannelClient implements ChannelClient {
     this.bus = new EventBus(new EventBus.Listener() {
       @Override
       public void firstHandlerAdded(Channel<?> channel) {
-        post(() -> channelGained(channel));
+        post(() -> joins.gained(channel));
       }
 
       @Override
       public void lastHandlerRemoved(Channel<?> channel) {
-        post(() -> channelLost(channel));
+        post(() -> joins.lost(channel));
       }
     });
     this.metrics = new Metrics(bus::handlerErrors);
@@ -144,8 +129,9 @@ public final class RealChannelClient implements ChannelClient {
     this.loop = new ScheduledThreadPoolExecutor(1, new NamedThreads(prefix + "-loop"));
     this.loop.setRemoveOnCancelPolicy(true);
     this.loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    this.callbackThreads = new NamedThreads(prefix + "-callbacks");
-    this.callbacks = Executors.newSingleThreadExecutor(callbackThreads);
+    this.callbacks = new Callbacks(prefix + "-callbacks");
+    this.joins = new Joins(codec, config.joins(), refs, callbacks, this::transmit);
+    this.requests = new Requests(loop, callbacks, this::unqueue);
   }
 
   /** The settings this client was built with (for tests and diagnostics). */
@@ -160,7 +146,7 @@ public final class RealChannelClient implements ChannelClient {
     CompletableFuture<Void> f = new CompletableFuture<>();
     if (!post(() -> {
       if (ready) {
-        f.complete(null);
+        callbacks.complete(f, null);
         return;
       }
       connectWaiters.add(f);
@@ -178,12 +164,16 @@ public final class RealChannelClient implements ChannelClient {
   public <E extends Event> ClientSubscription subscribe(Channel<E> channel,
       Consumer<? super E> handler) {
     checkKnown(channel);
+    if (channel.family() == Channels.GLOBAL) {
+      throw new IllegalArgumentException("'global' is not subscribed to: use state and error"
+          + " listeners for connection-level events");
+    }
     if (closed.get()) {
       throw new IllegalStateException("client is closed");
     }
     Subscription s = bus.on(channel, handler);
     CompletableFuture<Void> joined = new CompletableFuture<>();
-    if (!post(() -> addWaiter(channel, joined))) {
+    if (!post(() -> joins.await(channel, joined))) {
       joined.completeExceptionally(new CancellationException("client is closed"));
     }
     return new Handle(s, joined);
@@ -193,8 +183,8 @@ public final class RealChannelClient implements ChannelClient {
   public <E extends Event> boolean send(Channel<E> channel, E event) {
     checkKnown(channel);
     Frame frame = codec.encode(channel, event);
-    String type = typeOf(channel, event);
-    return post(() -> sendOrQueue(new Outgoing(channel.name(), type, frame, null)));
+    String type = Frames.typeOf(channel, event);
+    return post(() -> sendOrQueue(new Frames.Outgoing(channel.name(), type, frame, null)));
   }
 
   @Override
@@ -211,14 +201,11 @@ public final class RealChannelClient implements ChannelClient {
     }
     String ref = "r" + refs.incrementAndGet();
     Frame frame = codec.encode(channel, event, ref);
-    String type = typeOf(channel, event);
+    String type = Frames.typeOf(channel, event);
     CompletableFuture<Reply> f = new CompletableFuture<>();
     if (!post(() -> {
-      Pending p = new Pending(f, channel.name());
-      pending.put(ref, p);
-      p.timeout = loop.schedule(() -> requestTimedOut(ref, timeout), timeout.toMillis(),
-          TimeUnit.MILLISECONDS);
-      sendOrQueue(new Outgoing(channel.name(), type, frame, ref));
+      requests.add(ref, channel.name(), f, timeout);
+      sendOrQueue(new Frames.Outgoing(channel.name(), type, frame, ref));
     })) {
       f.completeExceptionally(closedException());
     }
@@ -266,19 +253,19 @@ public final class RealChannelClient implements ChannelClient {
 
   @Override
   public List<ActiveSubscription> subscriptions() {
-    Map<String, Boolean> joinedNow = new LinkedHashMap<>();
+    Map<String, Boolean> joined = Map.of();
     try {
-      loop.submit(() -> joins.forEach((k, j) -> joinedNow.put(k, j.status == Join.Status.JOINED)))
-          .get(5, TimeUnit.SECONDS);
+      joined = loop.submit(joins::joinedByChannel).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (Exception e) {
-      // closed or interrupted: report what the bus knows
+      // closed: report what the bus knows
     }
     List<ActiveSubscription> out = new ArrayList<>();
     for (Channel<?> c : bus.activeChannels()) {
-      out.add(new ActiveSubscription(c, bus.handlerCount(c),
-          joinedNow.getOrDefault(c.name(), false)));
+      out.add(new ActiveSubscription(c, bus.handlerCount(c), joined.getOrDefault(c.name(), false)));
     }
-    out.sort((a, b) -> a.channel().name().compareTo(b.channel().name()));
+    out.sort(Comparator.comparing(a -> a.channel().name()));
     return out;
   }
 
@@ -298,14 +285,12 @@ public final class RealChannelClient implements ChannelClient {
       return;
     }
     List<WsSocket> toFinish = new ArrayList<>();
-    Future<?> shutdown;
     try {
-      shutdown = loop.submit(() -> shutdownOnLoop(toFinish));
+      loop.submit(() -> shutdownOnLoop(toFinish)).get(5, TimeUnit.SECONDS);
     } catch (RejectedExecutionException e) {
-      shutdown = CompletableFuture.completedFuture(null);
-    }
-    try {
-      shutdown.get(5, TimeUnit.SECONDS);
+      // already shut down
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (Exception e) {
       log.warn("Client shutdown did not finish in time: {}", e.toString());
     }
@@ -313,9 +298,8 @@ public final class RealChannelClient implements ChannelClient {
     try {
       long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
       for (WsSocket s : toFinish) {
-        long left = Math.max(0, deadline - System.nanoTime());
-        if (!s.awaitFinished(Duration.ofNanos(left))) {
-          s.abort("client closed");
+        if (!s.awaitFinished(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+          s.abort("client closed"); // no close handshake in time: drop the TCP connection
         }
       }
       for (WsSocket s : toFinish) {
@@ -325,9 +309,6 @@ public final class RealChannelClient implements ChannelClient {
       }
       loop.awaitTermination(2, TimeUnit.SECONDS);
       callbacks.shutdown();
-      if (!isCallbackThread()) {
-        callbacks.awaitTermination(2, TimeUnit.SECONDS);
-      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -370,6 +351,7 @@ public final class RealChannelClient implements ChannelClient {
     setState(new ConnectionState.Open());
   }
 
+  /** {@code connected}: ready; join every channel, then flush the queue, then ping. */
   private void becameReady(WsSocket s, GlobalEvent.Connected c) {
     if (ready) {
       log.warn("Ignored a second 'connected' on one connection");
@@ -380,29 +362,28 @@ public final class RealChannelClient implements ChannelClient {
     cancel(connectTimeoutTask);
     connectTimeoutTask = null;
     setState(new ConnectionState.Ready(c.clientId()));
-    for (Join j : joins.values()) {
-      sendJoin(j);
-    }
+    joins.ready();
     if (!queue.isEmpty()) {
       log.debug("Flushing the send queue: {} messages", queue.size());
     }
     while (!queue.isEmpty() && socket == s) {
-      Outgoing o = queue.pollFirst();
+      Frames.Outgoing o = queue.pollFirst();
       queued = queue.size();
       transmit(o);
     }
     Duration interval = config.heartbeatInterval();
     if (config.useServerHeartbeatInterval() && c.heartbeatIntervalMs() > 0) {
-      // a server's value is taken, but never below a floor that would make pinging a flood
+      // the server's value is taken, but never below a floor that would make pinging a flood
       interval = Duration.ofMillis(Math.max(MIN_SERVER_HEARTBEAT_MS, c.heartbeatIntervalMs()));
     }
     long ms = interval.toMillis();
     pingTask = loop.scheduleAtFixedRate(() -> ping(s), ms, ms, TimeUnit.MILLISECONDS);
-    List<CompletableFuture<Void>> waiters = new ArrayList<>(connectWaiters);
+    List<CompletableFuture<Void>> waiters = List.copyOf(connectWaiters);
     connectWaiters.clear();
-    callback(() -> waiters.forEach(f -> f.complete(null)));
+    callbacks.run(() -> waiters.forEach(f -> f.complete(null)));
   }
 
+  /** The close-code policy of PROTOCOL.md section 8. */
   private void socketClosed(WsSocket s, int code, String reason, boolean remote) {
     sockets.remove(s);
     if (s != socket) {
@@ -454,19 +435,8 @@ public final class RealChannelClient implements ChannelClient {
     connectTimeoutTask = null;
     pingTask = null;
     pongTimeoutTask = null;
-    for (Join j : joins.values()) {
-      j.status = Join.Status.NOT_SENT;
-      j.ref = null;
-    }
-    for (Iterator<Map.Entry<String, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
-      Pending p = it.next().getValue();
-      if (p.sent) {
-        it.remove();
-        cancel(p.timeout);
-        fail(p.future, new ChannelException(ChannelException.CONNECTION_LOST,
-            "the connection closed before the reply", p.channel, null));
-      }
-    }
+    joins.connectionLost();
+    requests.connectionLost();
   }
 
   private void scheduleReconnect(int code, String reason) {
@@ -489,13 +459,14 @@ public final class RealChannelClient implements ChannelClient {
   }
 
   private void closedFor(ConnectionState.CloseReason reason, int code, @Nullable String detail) {
-    setState(new ConnectionState.Closed(reason, code, detail));
-    List<CompletableFuture<Void>> waiters = new ArrayList<>(connectWaiters);
+    List<CompletableFuture<Void>> waiters = List.copyOf(connectWaiters);
     connectWaiters.clear();
-    ChannelException e = new ChannelException(reason.name().toLowerCase(java.util.Locale.ROOT),
+    ChannelException e = new ChannelException(reason.name().toLowerCase(Locale.ROOT),
         "connection closed (" + code + (detail == null || detail.isEmpty() ? "" : " " + detail)
             + ")", null, null);
-    callback(() -> waiters.forEach(f -> f.completeExceptionally(e)));
+    // the futures fail before the state listeners hear of it
+    callbacks.run(() -> waiters.forEach(f -> f.completeExceptionally(e)));
+    setState(new ConnectionState.Closed(reason, code, detail));
   }
 
   private void manualReconnect() {
@@ -517,23 +488,13 @@ public final class RealChannelClient implements ChannelClient {
     if (s != null) {
       s.close(CloseCodes.NORMAL, "client closed");
     }
-    socket = null;
     connectionLost();
     toFinish.addAll(sockets);
     sockets.clear();
-    ChannelException gone = closedException();
-    for (Pending p : pending.values()) {
-      cancel(p.timeout);
-      fail(p.future, gone);
-    }
-    pending.clear();
+    requests.failAll(closedException());
     queue.clear();
     queued = 0;
-    for (Join j : joins.values()) {
-      List<CompletableFuture<Void>> w = new ArrayList<>(j.waiters);
-      j.waiters.clear();
-      callback(() -> w.forEach(f -> f.cancel(false)));
-    }
+    joins.cancelAll();
     closedFor(ConnectionState.CloseReason.NORMAL, CloseCodes.NORMAL, "client closed");
   }
 
@@ -545,7 +506,7 @@ public final class RealChannelClient implements ChannelClient {
     }
     long ts = config.clock().millis();
     awaitingPong = ts;
-    transmit(new Outgoing(Channels.global().name(), "ping",
+    transmit(new Frames.Outgoing(Channels.global().name(), "ping",
         codec.encode(Channels.global(), new GlobalEvent.Ping(ts)), null));
     pongTimeoutTask = loop.schedule(() -> {
       if (s == socket && awaitingPong == ts) {
@@ -565,39 +526,31 @@ public final class RealChannelClient implements ChannelClient {
 
   // =================================================================== loop: sending
 
-  private void sendOrQueue(Outgoing o) {
+  private void sendOrQueue(Frames.Outgoing o) {
     if (ready && socket != null) {
       transmit(o);
       return;
     }
     if (queue.size() >= config.sendQueueCapacity()) {
-      Outgoing dropped = queue.pollFirst();
+      Frames.Outgoing dropped = queue.pollFirst();
       metrics.dropped();
       log.warn("Send queue full ({}): dropped the oldest message, {} on {}",
           config.sendQueueCapacity(), dropped.type(), dropped.channel());
       if (dropped.ref() != null) {
-        Pending p = pending.remove(dropped.ref());
-        if (p != null) {
-          cancel(p.timeout);
-          fail(p.future, new ChannelException(ChannelException.DROPPED,
-              "dropped from the full send queue", p.channel, null));
-        }
+        requests.dropped(dropped.ref());
       }
     }
     queue.addLast(o);
     queued = queue.size();
   }
 
-  private void transmit(Outgoing o) {
+  private void transmit(Frames.Outgoing o) {
     WsSocket s = socket;
     if (s == null) {
       return;
     }
     if (o.ref() != null) {
-      Pending p = pending.get(o.ref());
-      if (p != null) {
-        p.sent = true;
-      }
+      requests.markSent(o.ref());
     }
     if (s.send(o.frame().text())) {
       metrics.sent();
@@ -606,99 +559,10 @@ public final class RealChannelClient implements ChannelClient {
     }
   }
 
-  private void requestTimedOut(String ref, Duration timeout) {
-    Pending p = pending.remove(ref);
-    if (p == null) {
-      return;
-    }
+  /** Removes a timed-out request from the queue. */
+  private void unqueue(String ref) {
     queue.removeIf(o -> ref.equals(o.ref()));
     queued = queue.size();
-    fail(p.future, new TimeoutException("no reply to request " + ref + " on " + p.channel
-        + " within " + timeout));
-  }
-
-  // =================================================================== loop: joins
-
-  private void channelGained(Channel<?> channel) {
-    Join j = joins.computeIfAbsent(channel.name(), k -> new Join(channel));
-    if (ready) {
-      sendJoin(j);
-    }
-  }
-
-  private void channelLost(Channel<?> channel) {
-    Join j = joins.remove(channel.name());
-    if (j == null) {
-      return;
-    }
-    List<CompletableFuture<Void>> w = new ArrayList<>(j.waiters);
-    callback(() -> w.forEach(f -> f.cancel(false)));
-    if (ready && j.status != Join.Status.NOT_SENT && !config.joins().containsKey(channel.family())) {
-      transmit(new Outgoing(Channels.global().name(), "unsubscribe",
-          codec.encode(Channels.global(), new GlobalEvent.Unsubscribe(channel.name()),
-              "u" + refs.incrementAndGet()), null));
-    }
-  }
-
-  private void addWaiter(Channel<?> channel, CompletableFuture<Void> f) {
-    Join j = joins.get(channel.name());
-    if (j == null) {
-      callback(() -> f.cancel(false)); // closed before it got here
-      return;
-    }
-    if (j.status == Join.Status.JOINED) {
-      callback(() -> f.complete(null));
-      return;
-    }
-    j.waiters.add(f);
-    if (ready && j.status == Join.Status.FAILED) {
-      sendJoin(j); // a new handler is a new try
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private void sendJoin(Join j) {
-    String ref = "s" + refs.incrementAndGet();
-    j.ref = ref;
-    j.status = Join.Status.PENDING;
-    var joinWith = config.joins().get(j.channel.family());
-    if (joinWith != null) {
-      Event e = joinWith.apply(j.channel);
-      Channel raw = j.channel;
-      transmit(new Outgoing(j.channel.name(), typeOf(raw, e), codec.encode(raw, e, ref), ref));
-    } else {
-      transmit(new Outgoing(Channels.global().name(), "subscribe",
-          codec.encode(Channels.global(), new GlobalEvent.Subscribe(j.channel.name()), ref), null));
-    }
-  }
-
-  private void joinSucceeded(Join j) {
-    j.status = Join.Status.JOINED;
-    j.ref = null;
-    List<CompletableFuture<Void>> w = new ArrayList<>(j.waiters);
-    j.waiters.clear();
-    callback(() -> w.forEach(f -> f.complete(null)));
-  }
-
-  private void joinFailed(Join j, String code, String message) {
-    j.status = Join.Status.FAILED;
-    j.ref = null;
-    List<CompletableFuture<Void>> w = new ArrayList<>(j.waiters);
-    j.waiters.clear();
-    ChannelException e = new ChannelException(code, message, j.channel.name(), null);
-    callback(() -> w.forEach(f -> f.completeExceptionally(e)));
-  }
-
-  private @Nullable Join joinByRef(@Nullable String ref) {
-    if (ref == null) {
-      return null;
-    }
-    for (Join j : joins.values()) {
-      if (ref.equals(j.ref)) {
-        return j;
-      }
-    }
-    return null;
   }
 
   // =================================================================== loop: receiving
@@ -709,13 +573,20 @@ public final class RealChannelClient implements ChannelClient {
     }
     metrics.received();
     Decoded d = codec.decode(text, c -> true);
-    messageLog.add(new MessageLog.Entry(MessageLog.Direction.RECEIVED, channelOf(d), typeOf(d),
-        config.clock().instant(), text));
+    messageLog.add(new MessageLog.Entry(MessageLog.Direction.RECEIVED, Frames.channelOf(d),
+        Frames.typeOf(d), config.clock().instant(), text));
     switch (d) {
       case Decoded.Failure f -> invalidFrame(f, text);
       case Decoded.Control c -> control(s, c.event(), c.ref());
-      case Decoded.ReplyMessage r -> reply(r);
-      case Decoded.Message m -> message(m);
+      case Decoded.ReplyMessage r -> {
+        if (!requests.reply(r.ref(), r.reply()) && !joins.reply(r.ref(), r.reply())) {
+          log.debug("Reply to an unknown or expired request {}", r.ref());
+        }
+      }
+      case Decoded.Message m -> {
+        joins.message(m.channel());
+        callbacks.run(() -> bus.emit(m.channel(), m.event()));
+      }
     }
   }
 
@@ -731,96 +602,34 @@ public final class RealChannelClient implements ChannelClient {
     switch (event) {
       case GlobalEvent.Connected c -> becameReady(s, c);
       case GlobalEvent.Pong p -> pong(p);
-      case GlobalEvent.SubscriptionSuccess ok -> {
-        Join j = joinByRef(ref);
-        if (j == null) {
-          j = joins.get(ok.channel());
-        }
-        if (j != null && j.status == Join.Status.PENDING && j.channel.name().equals(ok.channel())) {
-          joinSucceeded(j);
-        }
-      }
+      case GlobalEvent.SubscriptionSuccess ok -> joins.subscribed(ok.channel(), ref);
       case GlobalEvent.SubscriptionError err -> {
-        Join j = joinByRef(ref);
-        if (j == null) {
-          j = joins.get(err.channel());
-        }
         log.warn("Subscription to {} failed: {} {}", err.channel(), err.error(), err.message());
-        if (j != null && j.status == Join.Status.PENDING) {
-          joinFailed(j, err.error(), err.message());
-        }
+        joins.refused(err.channel(), ref, err.error(), err.message());
         reportError(new ClientError(err.error(), err.message(), err.channel(), ref));
       }
       case GlobalEvent.Unsubscribed u -> log.debug("Left {}", u.channel());
-      case GlobalEvent.ProtocolError err -> protocolError(err, ref);
-      case GlobalEvent.Subscribe x -> log.warn("Unexpected client event from server: {}", x);
-      case GlobalEvent.Unsubscribe x -> log.warn("Unexpected client event from server: {}", x);
-      case GlobalEvent.Ping x -> log.warn("Unexpected client event from server: {}", x);
-    }
-  }
-
-  private void protocolError(GlobalEvent.ProtocolError err, @Nullable String ref) {
-    lastErrorCode = err.error();
-    Pending p = ref == null ? null : pending.remove(ref);
-    if (p != null) {
-      cancel(p.timeout);
-      fail(p.future, new ChannelException(err.error(), err.message(), p.channel, null));
-      return;
-    }
-    Join j = joinByRef(ref);
-    if (j != null) {
-      joinFailed(j, err.error(), err.message());
-    }
-    log.warn("Server error: {} {}{}", err.error(), err.message(),
-        err.channel() == null ? "" : " on " + err.channel());
-    reportError(new ClientError(err.error(), err.message(), err.channel(), ref));
-  }
-
-  private void reply(Decoded.ReplyMessage r) {
-    Pending p = pending.remove(r.ref());
-    if (p != null) {
-      cancel(p.timeout);
-      Reply reply = r.reply();
-      if (reply.isOk()) {
-        callback(() -> p.future.complete(reply));
-      } else {
-        String code = "error";
-        String message = "request failed";
-        if (reply.response() instanceof Map<?, ?> m) {
-          code = String.valueOf(m.get("error") == null ? code : m.get("error"));
-          message = String.valueOf(m.get("message") == null ? message : m.get("message"));
+      case GlobalEvent.ProtocolError err -> {
+        lastErrorCode = err.error();
+        if (!requests.error(ref, err.error(), err.message())) {
+          joins.error(ref, err.error(), err.message());
+          log.warn("Server error: {} {}{}", err.error(), err.message(),
+              err.channel() == null ? "" : " on " + err.channel());
+          reportError(new ClientError(err.error(), err.message(), err.channel(), ref));
         }
-        fail(p.future, new ChannelException(code, message, p.channel, reply));
       }
-      return;
+      // client→server types; a client codec never yields them
+      case GlobalEvent.Subscribe x -> log.warn("Unexpected from the server: {}", x);
+      case GlobalEvent.Unsubscribe x -> log.warn("Unexpected from the server: {}", x);
+      case GlobalEvent.Ping x -> log.warn("Unexpected from the server: {}", x);
     }
-    Join j = joinByRef(r.ref());
-    if (j != null) {
-      if (r.reply().isOk()) {
-        joinSucceeded(j);
-      } else {
-        joinFailed(j, "error", String.valueOf(r.reply().response()));
-      }
-      return;
-    }
-    log.debug("Reply to unknown or expired request {}", r.ref());
-  }
-
-  private void message(Decoded.Message m) {
-    Join j = joins.get(m.channel().name());
-    if (j != null && j.status == Join.Status.PENDING && config.joins().containsKey(m.channel().family())) {
-      joinSucceeded(j);
-    }
-    Channel<?> channel = m.channel();
-    Event event = m.event();
-    callback(() -> bus.emit(channel, event));
   }
 
   // =================================================================== helpers
 
   private void setState(ConnectionState s) {
     state = s;
-    callback(() -> {
+    callbacks.run(() -> {
       for (Consumer<? super ConnectionState> l : stateListeners) {
         try {
           l.accept(s);
@@ -833,7 +642,7 @@ public final class RealChannelClient implements ChannelClient {
   }
 
   private void reportError(ClientError e) {
-    callback(() -> {
+    callbacks.run(() -> {
       for (Consumer<? super ClientError> l : errorListeners) {
         try {
           l.accept(e);
@@ -843,19 +652,6 @@ public final class RealChannelClient implements ChannelClient {
         }
       }
     });
-  }
-
-  private <T> void fail(CompletableFuture<T> f, Throwable t) {
-    callback(() -> f.completeExceptionally(t));
-  }
-
-  /** Runs user-visible work on the callback thread, in order; dropped after close. */
-  private void callback(Runnable r) {
-    try {
-      callbacks.execute(r);
-    } catch (RejectedExecutionException e) {
-      log.debug("Callback dropped after close");
-    }
   }
 
   /** Runs {@code r} on the loop; false if the client is closed. */
@@ -877,17 +673,13 @@ public final class RealChannelClient implements ChannelClient {
     }
   }
 
-  private boolean isCallbackThread() {
-    return callbackThreads.isCurrent();
-  }
-
   private static void cancel(@Nullable Future<?> f) {
     if (f != null) {
       f.cancel(false);
     }
   }
 
-  private ChannelException closedException() {
+  private static ChannelException closedException() {
     return new ChannelException(ChannelException.CLIENT_CLOSED, "the client is closed", null, null);
   }
 
@@ -896,28 +688,6 @@ public final class RealChannelClient implements ChannelClient {
       throw new IllegalArgumentException("family '" + channel.family().name()
           + "' is not in the client's registry");
     }
-  }
-
-  private static String typeOf(Channel<?> channel, Event event) {
-    return channel.family().type(event.getClass()).map(t -> t.wireName()).orElse("?");
-  }
-
-  private static @Nullable String channelOf(Decoded d) {
-    return switch (d) {
-      case Decoded.Failure f -> f.channel();
-      case Decoded.Control c -> Channels.global().name();
-      case Decoded.ReplyMessage r -> r.channel().name();
-      case Decoded.Message m -> m.channel().name();
-    };
-  }
-
-  private static @Nullable String typeOf(Decoded d) {
-    return switch (d) {
-      case Decoded.Failure f -> null;
-      case Decoded.Control c -> typeOf(Channels.global(), c.event());
-      case Decoded.ReplyMessage r -> "reply";
-      case Decoded.Message m -> typeOf(m.channel(), m.event());
-    };
   }
 
   /** Socket callbacks, handed to the loop. */
