@@ -332,4 +332,22 @@ class ShellOverSocketsTest {
             || t.getName().startsWith("PtyProcess Reaper"))
             && !t.getName().startsWith("shell-client")));
   }
+
+  @Test
+  void heartbeatPingsAreAnsweredByTheShellEndpoint() throws Exception {
+    start(TestShells.interactive().build());
+    Recorder r = new Recorder();
+    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice-hb")
+        .token(() -> "alice-token")
+        .listener(r)
+        .configure(c -> c.useServerHeartbeatInterval(false)
+            .heartbeat(Duration.ofMillis(100), Duration.ofSeconds(5)))
+        .build());
+    shell.start().get(15, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(15))
+        .until(() -> shell.channelClient().metrics().snapshot().latencySamples() >= 3);
+    assertThat(shell.state().isReady()).isTrue();
+    assertThat(shell.channelClient().metrics().snapshot().reconnections()).isZero();
+    assertThat(r.errors).isEmpty();
+  }
 }
