@@ -341,4 +341,31 @@ class ShellEndpointTest {
     assertThat(err.path("channel").asText()).isEqualTo("shell:t1");
     assertThat(err.path("data").path("error").asText()).isEqualTo("input_overflow");
   }
+
+  @Test
+  void oneSlowConnectionHoldsTheShellForAllAndBothGetEverything() {
+    int lines = 100_000;
+    InMemoryTransport t = start(TestShells.script("read go; seq 1 " + lines + "; echo END")
+        .build());
+    InMemoryConnection slowConn = t.open(ALICE);
+    ShellPeer slow = new ShellPeer(slowConn);
+    slow.init("shared", 80, 24);
+    slow.expectInit("shared", 80, 24);
+    ShellPeer fast = new ShellPeer(t.open(ALICE));
+    fast.init("shared", 80, 24);
+    fast.expectInit("shared", 80, 24);
+    slowConn.setBufferedBytes(10_000_000);
+    fast.input("shared", "go\n");
+    await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.stats().flowControlPauses() > 0);
+    long frames = endpoint.stats().outputFrames();
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+        .until(() -> endpoint.stats().outputFrames() == frames);
+    slowConn.setBufferedBytes(0);
+    for (ShellPeer p : List.of(fast, slow)) {
+      assertThat(p.until("exit").path("data").path("exitCode").asInt()).isZero();
+      String out = p.output.toString();
+      assertThat(out).contains("\r\n1\r\n2\r\n").endsWith("\r\n" + lines + "\r\nEND\r\n");
+    }
+    assertThat(slow.output.toString()).isEqualTo(fast.output.toString());
+  }
 }

@@ -147,6 +147,9 @@ final class ShellSession {
 
   private void output(String text) {
     touch();
+    if (attached.isEmpty()) {
+      return;
+    }
     Frame f = codec.encode(channel, new ShellEvent.Output(text));
     long peak = 0;
     for (Connection c : attached) {
