@@ -73,4 +73,18 @@ class LoadHarnessSmokeTest {
     assertThat(channels).extracting(IdleCost.Row::receivers).containsExactly(10, 30);
     assertThat(channels.get(1).heap()).isPositive();
   }
+
+  @Test
+  @Timeout(60)
+  void shellBenchStreamsEverythingAndEchoes() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    ShellBench.Result r = new ShellBench(out).run(1, 5, 1);
+    System.out.println(bytes.toString(StandardCharsets.UTF_8));
+
+    assertThat(r.bytes()).isGreaterThan(1 << 20);
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).doesNotContain("byte counts differ");
+    assertThat(r.echoDefault().count()).isEqualTo(5);
+    assertThat(r.echoNoCoalesce().count()).isEqualTo(5);
+  }
 }

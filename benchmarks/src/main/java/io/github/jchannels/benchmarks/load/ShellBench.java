@@ -1,0 +1,350 @@
+package io.github.jchannels.benchmarks.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.pty4j.PtyProcess;
+import com.pty4j.PtyProcessBuilder;
+import io.github.jchannels.server.ChannelServer;
+import io.github.jchannels.shell.ShellConfig;
+import io.github.jchannels.shell.ShellEndpoint;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.Principal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The shell endpoint against the PTY itself, in one process:
+ * <ul>
+ *   <li>throughput: {@code cat} of a large file read straight from a pty4j PTY, then the same
+ *       {@code cat} as the shell endpoint's program, read by a WebSocket client (the JDK's
+ *       {@code java.net.http}) as {@code output} events until {@code exit};</li>
+ *   <li>keystroke echo: the program is {@code cat} on a raw, non-echoing terminal, so each
+ *       typed character is read and written back by the program (as a shell's line editor
+ *       does); one keystroke at a time, the time from sending {@code input} to receiving its
+ *       {@code output}.</li>
+ * </ul>
+ * Both run with the endpoint's default output coalescing (5 ms) and with coalescing off
+ * ({@code ShellConfig.coalesce(0 ms, ...)}), to show what the delay costs.
+ */
+public final class ShellBench {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The results of one run. */
+  public record Result(long bytes, double directBytesPerSec, double socketBytesPerSec,
+      double socketNoCoalesceBytesPerSec, Histogram echoDefault, Histogram echoNoCoalesce) {}
+
+  private final PrintStream out;
+
+  /** Prints to {@code out}. */
+  public ShellBench(PrintStream out) {
+    this.out = out;
+  }
+
+  /** {@code --mb 64 --keystrokes 500 --rounds 3}. */
+  public static void main(String[] args) throws Exception {
+    int mb = 64;
+    int keys = 300;
+    int rounds = 3;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--mb" -> mb = Integer.parseInt(args[i + 1]);
+        case "--keystrokes" -> keys = Integer.parseInt(args[i + 1]);
+        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    new ShellBench(System.out).run(mb, keys, rounds);
+    System.exit(0);
+  }
+
+  /** Runs everything; {@code mb} MiB of text, {@code keys} keystrokes, best of {@code rounds}. */
+  public Result run(int mb, int keys, int rounds) throws Exception {
+    Path dir = Files.createTempDirectory("shellbench");
+    Path file = dir.resolve("big.txt");
+    long size = writeText(file, mb);
+    try {
+      double direct = 0;
+      double socket = 0;
+      double socketNoCoalesce = 0;
+      long bytes = 0;
+      for (int r = 0; r < rounds; r++) {
+        long[] d = direct(file, dir);
+        double dr = d[0] * 1e9 / d[1];
+        long[] s = viaSocket(file, dir, true);
+        double sr = s[0] * 1e9 / s[1];
+        long[] z = viaSocket(file, dir, false);
+        double zr = z[0] * 1e9 / z[1];
+        out.printf(Locale.ROOT, "cat %,d bytes (file %,d): direct PTY %.1f MB/s | via socket %.1f"
+                + " MB/s (%.2fx) | via socket, no coalescing %.1f MB/s (%.2fx)%n", d[0], size,
+            dr / 1e6, sr / 1e6, sr / dr, zr / 1e6, zr / dr);
+        if (s[0] != d[0] || z[0] != d[0]) {
+          out.printf(Locale.ROOT, "  note: byte counts differ (direct %d, socket %d / %d)%n",
+              d[0], s[0], z[0]);
+        }
+        bytes = d[0];
+        direct = Math.max(direct, dr);
+        socket = Math.max(socket, sr);
+        socketNoCoalesce = Math.max(socketNoCoalesce, zr);
+      }
+      Histogram echo = echo(dir, keys, true);
+      Histogram echoZero = echo(dir, keys, false);
+      out.printf(Locale.ROOT, "echo (default coalescing 5 ms): %d keystrokes p50 %s p99 %s max %s%n",
+          echo.count(), LoadHarness.ms(echo.percentile(50)), LoadHarness.ms(echo.percentile(99)),
+          LoadHarness.ms(echo.max()));
+      out.printf(Locale.ROOT, "echo (coalescing off): %d keystrokes p50 %s p99 %s max %s%n",
+          echoZero.count(), LoadHarness.ms(echoZero.percentile(50)),
+          LoadHarness.ms(echoZero.percentile(99)), LoadHarness.ms(echoZero.max()));
+      out.printf(Locale.ROOT, "%n| shell | direct PTY | via socket (default) | ratio (>= 0.8) |"
+          + " via socket (coalesce 0) | ratio |%n|---|---|---|---|---|---|%n"
+          + "| cat %d MiB, best of %d | %.1f MB/s | %.1f MB/s | %.2f | %.1f MB/s | %.2f |%n",
+          mb, rounds, direct / 1e6, socket / 1e6, socket / direct, socketNoCoalesce / 1e6,
+          socketNoCoalesce / direct);
+      return new Result(bytes, direct, socket, socketNoCoalesce, echo, echoZero);
+    } finally {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static long writeText(Path file, int mb) throws IOException {
+    StringBuilder line = new StringBuilder();
+    for (int i = 0; i < 79; i++) {
+      line.append((char) ('a' + i % 26));
+    }
+    byte[] l = (line + "\n").getBytes(StandardCharsets.US_ASCII);
+    long target = (long) mb << 20;
+    long written = 0;
+    try (var os = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+      while (written < target) {
+        os.write(l);
+        written += l.length;
+      }
+    }
+    return written;
+  }
+
+  private static Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+    env.put("TERM", "xterm-256color");
+    env.put("LANG", "C.UTF-8");
+    return env;
+  }
+
+  /** Reads {@code cat file} from a PTY directly; returns {bytes, nanos}. */
+  static long[] direct(Path file, Path dir) throws Exception {
+    long t0 = System.nanoTime();
+    PtyProcess p = new PtyProcessBuilder(new String[] {"cat", file.toString()})
+        .setEnvironment(env()).setDirectory(dir.toString()).setInitialColumns(200)
+        .setInitialRows(50).start();
+    long bytes = 0;
+    byte[] buf = new byte[64 * 1024];
+    try (InputStream in = p.getInputStream()) {
+      int n;
+      while (true) {
+        try {
+          n = in.read(buf, 0, buf.length);
+        } catch (IOException e) {
+          break; // EIO once the child is gone
+        }
+        if (n < 0) {
+          break;
+        }
+        bytes += n;
+      }
+    }
+    p.waitFor(10, TimeUnit.SECONDS);
+    long t1 = System.nanoTime();
+    p.destroyForcibly();
+    return new long[] {bytes, t1 - t0};
+  }
+
+  private static ShellConfig.Builder config(Path dir, boolean coalesce) {
+    ShellConfig.Builder b = ShellConfig.builder().directory(dir).environment(env());
+    if (!coalesce) {
+      b.coalesce(Duration.ZERO, 32 * 1024);
+    }
+    return b;
+  }
+
+  /** A server with the shell endpoint running {@code command}. */
+  private static final class ShellServer implements AutoCloseable {
+    final ShellEndpoint shells;
+    final ChannelServer server;
+
+    ShellServer(ShellConfig config) {
+      Principal bench = () -> "bench";
+      shells = ShellEndpoint.builder()
+          .authenticator(h -> Optional.of(bench))
+          .authorizer((p, id) -> true)
+          .config(config)
+          .build();
+      server = shells.mountOn(ChannelServer.builder().host("127.0.0.1").port(0)).build().start();
+    }
+
+    URI uri() {
+      return URI.create("ws://127.0.0.1:" + server.port() + shells.path());
+    }
+
+    @Override
+    public void close() {
+      server.close();
+      shells.close();
+    }
+  }
+
+  /** A java.net.http WebSocket that queues each complete text message. */
+  private static final class Client implements WebSocket.Listener, AutoCloseable {
+    final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+    private final StringBuilder partial = new StringBuilder();
+    final HttpClient http = HttpClient.newHttpClient();
+    final WebSocket ws;
+    volatile long outputBytes;
+    volatile long exitAt;
+    /** If set, output bytes are counted and exit timed here instead of queued. */
+    final boolean counting;
+
+    Client(URI uri, boolean counting) throws Exception {
+      this.counting = counting;
+      ws = http.newWebSocketBuilder().buildAsync(uri, this).get(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        String text = partial.toString();
+        partial.setLength(0);
+        if (counting && text.contains("\"type\":\"output\"")) {
+          try {
+            JsonNode n = JSON.readTree(text);
+            outputBytes += n.path("data").path("data").asText()
+                .getBytes(StandardCharsets.UTF_8).length;
+          } catch (IOException e) {
+            messages.add(text);
+          }
+        } else {
+          if (counting && text.contains("\"type\":\"exit\"")) {
+            exitAt = System.nanoTime();
+          }
+          messages.add(text);
+        }
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    String await(String type, Duration timeout) throws Exception {
+      long end = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        String m = messages.poll(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (m == null) {
+          throw new IllegalStateException("no '" + type + "' within " + timeout);
+        }
+        if (m.contains("\"type\":\"" + type + "\"")) {
+          return m;
+        }
+        if (m.contains("\"type\":\"error\"")) {
+          throw new IllegalStateException("shell error: " + m);
+        }
+      }
+    }
+
+    void send(String text) {
+      ws.sendText(text, true).join();
+    }
+
+    @Override
+    public void close() {
+      ws.sendClose(WebSocket.NORMAL_CLOSURE, "").orTimeout(2, TimeUnit.SECONDS)
+          .exceptionally(e -> null).join();
+      http.close();
+    }
+  }
+
+  private static String input(String shellId, String data) throws IOException {
+    return "{\"channel\":\"shell:" + shellId + "\",\"type\":\"input\",\"data\":{\"data\":"
+        + JSON.writeValueAsString(data) + "}}";
+  }
+
+  private static String init(String shellId) {
+    return "{\"channel\":\"shell:" + shellId + "\",\"type\":\"init\",\"data\":"
+        + "{\"cols\":200,\"rows\":50}}";
+  }
+
+  /** {@code cat file} as the shell's program, read over the socket; returns {bytes, nanos}. */
+  static long[] viaSocket(Path file, Path dir, boolean coalesce) throws Exception {
+    ShellConfig config = config(dir, coalesce).command("cat", file.toString()).build();
+    try (ShellServer s = new ShellServer(config); Client c = new Client(s.uri(), true)) {
+      c.await("connected", Duration.ofSeconds(10));
+      long t0 = System.nanoTime();
+      c.send(init("cat"));
+      c.await("exit", Duration.ofSeconds(120));
+      return new long[] {c.outputBytes, c.exitAt - t0};
+    }
+  }
+
+  /** Keystroke echo round trips through a raw-mode {@code cat}. */
+  static Histogram echo(Path dir, int keys, boolean coalesce) throws Exception {
+    ShellConfig config = config(dir, coalesce)
+        .command("sh", "-c", "stty raw -echo; echo ready; exec cat").build();
+    Histogram h = new Histogram();
+    try (ShellServer s = new ShellServer(config); Client c = new Client(s.uri(), false)) {
+      c.await("connected", Duration.ofSeconds(10));
+      c.send(init("echo"));
+      c.await("init", Duration.ofSeconds(10));
+      waitForOutput(c, "ready", Duration.ofSeconds(10));
+      String alphabet = "abcdefghijklmnopqrstuvwxyz";
+      List<Long> warm = new ArrayList<>();
+      for (int i = 0; i < keys + 20; i++) {
+        String ch = String.valueOf(alphabet.charAt(i % alphabet.length()));
+        long t0 = System.nanoTime();
+        c.send(input("echo", ch));
+        waitForOutput(c, ch, Duration.ofSeconds(5));
+        long rtt = System.nanoTime() - t0;
+        if (i < 20) {
+          warm.add(rtt); // warm-up keystrokes
+        } else {
+          h.record(rtt);
+        }
+        Thread.sleep(12); // a fast typist, under the default inbound rate limit (100/s)
+      }
+    }
+    return h;
+  }
+
+  private static void waitForOutput(Client c, String expected, Duration timeout)
+      throws Exception {
+    StringBuilder seen = new StringBuilder();
+    long end = System.nanoTime() + timeout.toNanos();
+    while (seen.indexOf(expected) < 0) {
+      String m = c.messages.poll(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (m == null) {
+        throw new IllegalStateException("no output '" + expected + "' within " + timeout
+            + "; saw '" + seen + "'");
+      }
+      if (m.contains("\"type\":\"output\"")) {
+        seen.append(JSON.readTree(m).path("data").path("data").asText());
+      } else if (m.contains("\"type\":\"error\"") || m.contains("\"type\":\"exit\"")) {
+        throw new IllegalStateException("shell ended: " + m);
+      }
+    }
+  }
+}
