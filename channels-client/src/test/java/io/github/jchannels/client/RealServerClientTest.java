@@ -6,8 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.jchannels.core.Channel;
 import io.github.jchannels.core.Channels;
+import io.github.jchannels.core.EventRegistry;
 import io.github.jchannels.core.Reply;
 import io.github.jchannels.core.SessionEvent;
+import io.github.jchannels.core.Codec;
+import io.github.jchannels.core.Decoded;
+import io.github.jchannels.core.GlobalEvent;
+import io.github.jchannels.core.transport.Connection;
+import io.github.jchannels.core.transport.ConnectionHandler;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ServerLimits;
@@ -18,12 +24,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -313,7 +322,7 @@ class RealServerClientTest {
   @Test
   void noClientThreadRemainsAfterCloseAgainstARealServer() throws Exception {
     ChannelServer server = server(0);
-    java.util.Set<String> before = socketThreads();
+    Set<String> before = socketThreads();
     ChannelClient client = ChannelClient.builder(uri(server)).name("realleak").build();
     client.subscribe(S1, e -> {});
     client.connect().get(10, TimeUnit.SECONDS);
@@ -325,11 +334,11 @@ class RealServerClientTest {
     await().until(() -> server.subscriberCount(S1) == 0); // the server saw the close
   }
 
-  private static java.util.Set<String> socketThreads() {
+  private static Set<String> socketThreads() {
     return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
         .map(Thread::getName)
         .filter(n -> n.startsWith("WebSocketConnectReadThread") || n.startsWith("WebSocketWriteThread"))
-        .collect(java.util.stream.Collectors.toSet());
+        .collect(Collectors.toSet());
   }
 
   @Test
@@ -349,5 +358,42 @@ class RealServerClientTest {
     assertThat(((ConnectionState.Closed) closed.state()).reason())
         .isEqualTo(ConnectionState.CloseReason.RATE_LIMITED);
     assertThat(((ConnectionState.Closed) closed.state()).code()).isEqualTo(1008);
+  }
+
+  @Test
+  void whenTheServerStopsAnsweringPingsTheClientReconnectsAfterThePongTimeout() throws Exception {
+    // an extra endpoint of the real server: the server sends 'connected', the handler answers
+    // pings only while 'answer' is set (the channels endpoint always answers)
+    AtomicBoolean answer = new AtomicBoolean(true);
+    Codec codec = Codec.forServer(EventRegistry.defaults());
+    ChannelServer server = server(0, ChannelServer.builder().endpoint("/mute", null,
+        new ConnectionHandler() {
+          @Override
+          public void onOpen(Connection c) {}
+
+          @Override
+          public void onText(Connection c, String text) {
+            if (codec.decode(text) instanceof Decoded.Control ctl
+                && ctl.event() instanceof GlobalEvent.Ping p
+                && answer.get()) {
+              c.send(codec.encode(Channels.global(), new GlobalEvent.Pong(p.timestamp())));
+            }
+          }
+
+          @Override
+          public void onClose(Connection c, int code, String reason) {}
+        }));
+    ChannelClient client = client(ChannelClient.builder(
+        URI.create("ws://127.0.0.1:" + server.port() + "/mute"))
+        .useServerHeartbeatInterval(false)
+        .heartbeat(Duration.ofMillis(100), Duration.ofMillis(300)));
+    client.connect().get(10, TimeUnit.SECONDS);
+    await().until(() -> client.metrics().snapshot().latencySamples() >= 2);
+    answer.set(false);
+    StateRecorder.Seen r = states.await(s -> s instanceof ConnectionState.Reconnecting, 10);
+    assertThat(((ConnectionState.Reconnecting) r.state()).code())
+        .isEqualTo(ChannelClient.HEARTBEAT_TIMEOUT);
+    answer.set(true);
+    states.awaitReady();
   }
 }
