@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * <p>Unlike session traffic, keystrokes are not queued while the connection is down:
  * {@link #input} and {@link #resize} return false then (typing into a shell that may have been
  * replaced by a new one on reconnection would run commands nobody saw). If the last connection
- * of a shell drops, the server ends the shell; a reconnection then starts a new one and
- * {@link ShellListener#onStart} is called again.
+ * of a shell drops, the server ends the shell, unless its {@code reattachGrace} keeps it for a
+ * while; the re-{@code init} after reconnecting then attaches to the kept shell or starts a new
+ * one, and {@link ShellListener#onStart} is called again.
  *
  * <p>Thread-safe. Listeners run on the client's callback thread. {@link #close()} closes the
  * connection (the server then ends the shell if nobody else is attached) and stops every

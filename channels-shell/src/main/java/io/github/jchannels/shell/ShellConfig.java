@@ -41,6 +41,8 @@ import org.jspecify.annotations.Nullable;
  *     program; beyond: the input is dropped with {@code error} {@code input_overflow}</td></tr>
  *   <tr><td>{@code terminateGrace}</td><td>2 s</td><td>after SIGHUP, how long the shell may
  *     take to exit before SIGKILL</td></tr>
+ *   <tr><td>{@code reattachGrace}</td><td>0 (none)</td><td>how long a shell whose last
+ *     connection was lost stays (paused) for a reconnecting client; then it is ended</td></tr>
  * </table>
  */
 public final class ShellConfig {
@@ -56,6 +58,7 @@ public final class ShellConfig {
   private final int maxChunkChars;
   private final long maxPendingInputBytes;
   private final Duration terminateGrace;
+  private final Duration reattachGrace;
 
   private ShellConfig(Builder b) {
     this.command = List.copyOf(b.command);
@@ -70,6 +73,7 @@ public final class ShellConfig {
     this.maxChunkChars = b.maxChunkChars;
     this.maxPendingInputBytes = b.maxPendingInputBytes;
     this.terminateGrace = b.terminateGrace;
+    this.reattachGrace = b.reattachGrace;
   }
 
   /** A builder with the defaults of the table above. */
@@ -137,6 +141,11 @@ public final class ShellConfig {
     return terminateGrace;
   }
 
+  /** How long a shell whose last connection was lost waits for a reattach; zero for none. */
+  public Duration reattachGrace() {
+    return reattachGrace;
+  }
+
   /** A builder with these values. */
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -152,6 +161,7 @@ public final class ShellConfig {
     b.maxChunkChars = maxChunkChars;
     b.maxPendingInputBytes = maxPendingInputBytes;
     b.terminateGrace = terminateGrace;
+    b.reattachGrace = reattachGrace;
     return b;
   }
 
@@ -163,7 +173,7 @@ public final class ShellConfig {
         + ", flowControl=" + highWaterBytes + "/" + lowWaterBytes
         + ", coalesce=" + coalesceDelay + "/" + maxChunkChars
         + ", maxPendingInputBytes=" + maxPendingInputBytes
-        + ", terminateGrace=" + terminateGrace + "]";
+        + ", terminateGrace=" + terminateGrace + ", reattachGrace=" + reattachGrace + "]";
   }
 
   /** Builds a {@link ShellConfig}. Not thread-safe. */
@@ -180,6 +190,7 @@ public final class ShellConfig {
     private int maxChunkChars = 32 * 1024;
     private long maxPendingInputBytes = 1024 * 1024;
     private Duration terminateGrace = Duration.ofSeconds(2);
+    private Duration reattachGrace = Duration.ZERO;
 
     private Builder() {}
 
@@ -312,6 +323,21 @@ public final class ShellConfig {
         throw new IllegalArgumentException("terminateGrace must be in [0, 60s]: " + grace);
       }
       this.terminateGrace = grace;
+      return this;
+    }
+
+    /**
+     * How long a shell whose last connection was <em>lost</em> (closed with any code but 1000)
+     * keeps running, paused, for a reconnecting client to attach again; 0 (the default) to end
+     * it at once, up to 1 hour. A normal closure (1000) or an {@code unsubscribe} always ends it
+     * at once.
+     */
+    public Builder reattachGrace(Duration grace) {
+      Objects.requireNonNull(grace, "reattachGrace");
+      if (grace.isNegative() || grace.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("reattachGrace must be in [0, 1h]: " + grace);
+      }
+      this.reattachGrace = grace;
       return this;
     }
 

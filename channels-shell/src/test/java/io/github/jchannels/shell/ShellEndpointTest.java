@@ -368,4 +368,39 @@ class ShellEndpointTest {
     }
     assertThat(slow.output.toString()).isEqualTo(fast.output.toString());
   }
+
+  @Test
+  void aLostConnectionCanReattachWithinTheGraceAndTheShellEndsAfterIt() {
+    InMemoryTransport t = start(TestShells.interactive().reattachGrace(Duration.ofMillis(800))
+        .build());
+    ShellPeer a = new ShellPeer(t.open(ALICE));
+    a.init("t1", 80, 24);
+    a.expectInit("t1", 80, 24);
+    a.input("t1", "X=ke''pt; echo set\n");
+    a.awaitOutput("set");
+    long pid = endpoint.pid("t1").orElseThrow();
+    a.connection.closeFromPeer(CloseCodes.ABNORMAL, "lost");
+    assertThat(endpoint.stats().shells()).isEqualTo(1);
+    ShellPeer b = new ShellPeer(t.open(ALICE));
+    b.init("t1", 100, 30);
+    b.expectInit("t1", 100, 30);
+    assertThat(endpoint.pid("t1")).hasValue(pid);
+    b.input("t1", "echo $X\n");
+    b.awaitOutput("kept");
+    b.connection.closeFromPeer(CloseCodes.ABNORMAL, "lost again");
+    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(pid));
+    assertThat(endpoint.stats().shells()).isZero();
+  }
+
+  @Test
+  void aNormalCloseEndsTheShellAtOnceWhateverTheGrace() {
+    InMemoryTransport t = start(TestShells.interactive().reattachGrace(Duration.ofHours(1))
+        .build());
+    ShellPeer a = new ShellPeer(t.open(ALICE));
+    a.init("t1", 80, 24);
+    a.expectInit("t1", 80, 24);
+    long pid = endpoint.pid("t1").orElseThrow();
+    a.connection.closeFromPeer(CloseCodes.NORMAL, "bye");
+    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(pid));
+  }
 }

@@ -350,4 +350,28 @@ class ShellOverSocketsTest {
     assertThat(shell.channelClient().metrics().snapshot().reconnections()).isZero();
     assertThat(r.errors).isEmpty();
   }
+
+  @Test
+  void withAReattachGraceAReconnectingClientGetsItsShellBack() throws Exception {
+    start(TestShells.interactive().reattachGrace(Duration.ofSeconds(30)).build());
+    Recorder r = new Recorder();
+    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice-back")
+        .token(() -> "alice-token")
+        .listener(r)
+        .configure(c -> c.reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(200)))
+        .build());
+    shell.start().get(15, TimeUnit.SECONDS);
+    shell.input("Y=sa''me; echo ok\r");
+    r.awaitOutput("ok");
+    long pid = endpoint.pid("alice-back").orElseThrow();
+    String id = server.connections().stream().filter(c -> c.path().equals("/shell"))
+        .findFirst().orElseThrow().id();
+    server.disconnect(id, 1011, "test drop");
+    await().atMost(Duration.ofSeconds(15)).until(() -> r.starts.size() == 2);
+    assertThat(endpoint.pid("alice-back")).hasValue(pid);
+    shell.input("echo $Y\r");
+    r.awaitOutput("same");
+    shell.close(); // normal closure: no grace
+    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(pid));
+  }
 }

@@ -97,8 +97,10 @@ public final class ShellHub implements ConnectionHandler, AutoCloseable {
     if (state == null) {
       return;
     }
+    // a normal closure (1000) is the client's choice; anything else may be followed by a reattach
+    boolean intentional = code == CloseCodes.NORMAL;
     for (ShellSession s : state.joined().values()) {
-      shells.detach(s, connection);
+      shells.detach(s, connection, intentional);
     }
   }
 
@@ -145,7 +147,7 @@ public final class ShellHub implements ConnectionHandler, AutoCloseable {
         String id = shellId(u.channel());
         ShellSession s = id == null ? null : state.joined().remove(id);
         if (s != null) {
-          shells.detach(s, c);
+          shells.detach(s, c, true);
         }
         c.send(codec.encode(Channels.global(), new GlobalEvent.Unsubscribed(u.channel()), ref));
       }

@@ -143,16 +143,50 @@ final class ShellRegistry implements AutoCloseable {
     }
   }
 
-  /** Detaches {@code connection}; the shell ends when that was its last connection. */
-  void detach(ShellSession s, Connection connection) {
+  /**
+   * Detaches {@code connection}. When that was the shell's last connection the shell ends: at
+   * once if {@code intentional} (a normal close, an unsubscribe) or no reattach grace is
+   * configured, else when nobody attached within the grace.
+   */
+  void detach(ShellSession s, Connection connection, boolean intentional) {
     lock.lock();
     try {
-      if (s.detach(connection) && !s.isEnded() && shells.remove(s.id(), s)) {
-        log.debug("shell {}: last connection gone, ending it", s.id());
-        terminateAsync(s);
+      if (!s.detach(connection) || s.isEnded()) {
+        return;
+      }
+      Duration grace = config.reattachGrace();
+      if (intentional || grace.isZero() || closed) {
+        endOrphan(s, "last connection gone");
+      } else {
+        long token = s.orphaned();
+        log.debug("shell {}: last connection lost, kept {} for a reattach", s.id(), grace);
+        try {
+          timer.schedule(() -> reattachExpired(s, token), grace.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+          endOrphan(s, "timer stopped");
+        }
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  private void reattachExpired(ShellSession s, long token) {
+    lock.lock();
+    try {
+      if (s.stillOrphaned(token) && !s.isEnded()) {
+        endOrphan(s, "nobody reattached");
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Called under {@link #lock}. */
+  private void endOrphan(ShellSession s, String why) {
+    if (shells.remove(s.id(), s)) {
+      log.debug("shell {}: {}, ending it", s.id(), why);
+      terminateAsync(s);
     }
   }
 

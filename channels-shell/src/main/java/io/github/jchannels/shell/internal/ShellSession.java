@@ -20,6 +20,9 @@ import org.jspecify.annotations.Nullable;
  * attached to it. Output goes to every attached connection, encoded once per chunk.
  */
 final class ShellSession {
+  /** Most output held for a reattach (the PTY is paused meanwhile, so little accumulates). */
+  private static final int MAX_HELD_CHARS = 256 * 1024;
+
   private final String id;
   private final String owner;
   private final Channel<ShellEvent> channel;
@@ -36,6 +39,12 @@ final class ShellSession {
   /** Completes with the exit code once the program ended and all its output was sent. */
   private final CompletableFuture<Integer> end;
   private volatile long lastActivityNanos = System.nanoTime();
+  /** While no connection is attached: pause reading the PTY and hold the last output. */
+  private volatile boolean holdWhileDetached;
+  /** Output read while no connection was attached, sent to the next attacher. Guarded by this. */
+  private final StringBuilder held = new StringBuilder();
+  /** Bumped by every attach and every orphaning, so a stale reattach deadline is ignored. */
+  private long generation;
   /** Guarded by {@code this}: the size in effect (the newest attacher's or resizer's). */
   private int cols;
   private int rows;
@@ -99,7 +108,12 @@ final class ShellSession {
       shell.resize(cols, rows);
     }
     connection.send(codec.encode(channel, new ShellEvent.Init(id, cols, rows), ref));
+    if (!held.isEmpty()) {
+      connection.send(codec.encode(channel, new ShellEvent.Output(held.toString())));
+      held.setLength(0);
+    }
     attached.add(connection);
+    generation++;
     touch();
     if (started.compareAndSet(false, true)) {
       pump.start("shell-" + shell.pid() + "-output");
@@ -110,6 +124,21 @@ final class ShellSession {
   synchronized boolean detach(Connection connection) {
     attached.remove(connection);
     return attached.isEmpty();
+  }
+
+  /**
+   * The last connection went away but the shell is kept for a reattach: reading pauses and the
+   * output already read is held for the next attacher. Returns the token for
+   * {@link #stillOrphaned}.
+   */
+  synchronized long orphaned() {
+    holdWhileDetached = true;
+    return ++generation;
+  }
+
+  /** Whether nobody attached since {@link #orphaned} returned {@code token}. */
+  synchronized boolean stillOrphaned(long token) {
+    return attached.isEmpty() && generation == token;
   }
 
   Set<Connection> attached() {
@@ -148,7 +177,14 @@ final class ShellSession {
   private void output(String text) {
     touch();
     if (attached.isEmpty()) {
-      return;
+      synchronized (this) {
+        if (attached.isEmpty()) {
+          if (holdWhileDetached && held.length() < MAX_HELD_CHARS) {
+            held.append(text);
+          }
+          return;
+        }
+      }
     }
     Frame f = codec.encode(channel, new ShellEvent.Output(text));
     long peak = 0;
@@ -162,6 +198,9 @@ final class ShellSession {
 
   /** The most bytes any attached connection has queued (the pump's flow-control signal). */
   private long backlog() {
+    if (holdWhileDetached && attached.isEmpty()) {
+      return Long.MAX_VALUE;
+    }
     long max = 0;
     for (Connection c : attached) {
       max = Math.max(max, c.bufferedBytes());
