@@ -63,7 +63,9 @@ test('token goes in the query; nothing is sent before connected; then subscribe,
   assert.equal(c.state, State.CONNECTING);
   ws.connected();
   assert.equal(c.state, State.CONNECTED);
-  assert.deepEqual(ws.sent.map((m) => m.type), ['subscribe', 'send_message', 'ping']);
+  assert.deepEqual(ws.sent.map((m) => m.type), ['subscribe', 'send_message']);
+  mock.timers.tick(1000);
+  assert.equal(ws.sent.at(-1).type, 'ping', 'first latency sample 1 s after ready');
   assert.equal(ws.sent[0].data.channel, 'session:a');
   assert.ok(ws.sent[0].ref, 'subscribe carries a ref');
   ws.deliver({ channel: 'session:a', type: 'stream_output', data: { message: 'x' } });
@@ -87,11 +89,12 @@ test('pong gives latency; no pong within 5 s reconnects', () => {
   c.connect();
   const ws = FakeSocket.last();
   ws.connected();
+  mock.timers.tick(1000);
   const ping = ws.sent.find((m) => m.type === 'ping');
   mock.timers.tick(40);
   ws.deliver({ channel: 'global', type: 'pong', data: { timestamp: ping.data.timestamp } });
   assert.equal(c.metrics.averageLatency, 40);
-  mock.timers.tick(30000); // next ping
+  mock.timers.tick(29000 - 40); // next ping, 30 s after ready
   assert.equal(ws.sent.filter((m) => m.type === 'ping').length, 2);
   mock.timers.tick(5000); // no pong
   assert.equal(c.state, State.RECONNECTING);

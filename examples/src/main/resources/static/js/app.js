@@ -30,6 +30,7 @@ if (!token) {
 
 function showTokenForm() {
   const form = $('token-form');
+  if (!form.hidden) return;
   form.hidden = false;
   $('token-input').focus();
   form.addEventListener('submit', (e) => {
@@ -49,6 +50,10 @@ function start() {
   window.__CHANNELS__ = { client };
 
   mountBanner(client);
+  // Refused credentials (1008) are final: offer to enter another token.
+  client.onState((s) => {
+    if (s.state === State.DISCONNECTED && s.lastClose?.code === 1008) showTokenForm();
+  });
   mountChat(client, params.get('session') || config.sessionId || 'demo');
   mountDevtools(client, { token });
   if (config.shellPath) {
@@ -189,6 +194,13 @@ function mountChat(client, sessionId) {
         break;
       default:
         console.warn('[chat] unknown session event', event.type);
+    }
+  });
+
+  // A refused join arrives on `global`, not on the channel itself.
+  client.subscribe('global', (event) => {
+    if (event.type === 'subscription_error' && event.data?.channel === channel) {
+      add('error', `Cannot join ${channel}: ${event.data.error} (${event.data.message})`);
     }
   });
 

@@ -224,6 +224,7 @@ export class ChannelClient {
   #retryAt = null;
   #connectTimer = null;
   #heartbeatTimer = null;
+  #firstPingTimer = null;
   #pongTimer = null;
   #queue = [];
   #refSeq = 0;
@@ -393,8 +394,9 @@ export class ChannelClient {
     this.#ready = false;
     clearTimeout(this.#connectTimer);
     clearInterval(this.#heartbeatTimer);
+    clearTimeout(this.#firstPingTimer);
     clearTimeout(this.#pongTimer);
-    this.#connectTimer = this.#heartbeatTimer = this.#pongTimer = null;
+    this.#connectTimer = this.#heartbeatTimer = this.#firstPingTimer = this.#pongTimer = null;
     for (const s of this.#subs.values()) s.status = 'pending';
     for (const [ref, p] of this.#pending) {
       if (p.sent) {
@@ -449,7 +451,9 @@ export class ChannelClient {
     const queued = this.#queue;
     this.#queue = [];
     for (const msg of queued) this.#sendNow(msg);
-    this.#ping();
+    // A first latency sample soon (not at once: the (re)subscriptions just sent are served
+    // first and would be counted as latency), then one per heartbeat interval.
+    this.#firstPingTimer = setTimeout(() => this.#ping(), Math.min(1000, this.#heartbeatMs));
     this.#heartbeatTimer = setInterval(() => this.#ping(), this.#heartbeatMs);
   }
 
