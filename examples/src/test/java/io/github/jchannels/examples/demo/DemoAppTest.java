@@ -1,6 +1,7 @@
 package io.github.jchannels.examples.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,8 +12,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,6 +100,28 @@ class DemoAppTest {
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(code).isEqualTo(1);
     assertThat(err.toString(StandardCharsets.UTF_8)).containsIgnoringCase("unauthorized");
+  }
+
+  @Test
+  void webSocketAcceptsThePagesOwnOriginAndRefusesOthers() throws Exception {
+    CompletableFuture<String> first = new CompletableFuture<>();
+    WebSocket ws = http.newWebSocketBuilder()
+        .header("Origin", "http://127.0.0.1:" + app.httpPort())
+        .buildAsync(URI.create(app.wsUrl() + "?token=demo-token"), new WebSocket.Listener() {
+          @Override
+          public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+            first.complete(data.toString());
+            return null;
+          }
+        }).get(10, TimeUnit.SECONDS);
+    assertThat(first.get(10, TimeUnit.SECONDS)).contains("\"type\":\"connected\"");
+    ws.abort();
+
+    CompletableFuture<WebSocket> foreign = http.newWebSocketBuilder()
+        .header("Origin", "http://evil.example")
+        .buildAsync(URI.create(app.wsUrl() + "?token=demo-token"), new WebSocket.Listener() {});
+    assertThatThrownBy(() -> foreign.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class);
   }
 
   @Test
