@@ -196,4 +196,44 @@ class ReconnectionTest {
         .filter(n -> n.startsWith("WebSocketConnectReadThread") || n.startsWith("WebSocketWriteThread"))
         .collect(Collectors.toSet());
   }
+
+  @Test
+  void aHandshakeThatNeverCompletesTimesOutAndCloseStillEndsEveryThread() throws Exception {
+    Set<String> before = socketThreads();
+    try (java.net.ServerSocket blackHole = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress())) {
+      List<java.net.Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
+        try {
+          while (true) {
+            accepted.add(blackHole.accept()); // reads nothing, answers nothing
+          }
+        } catch (java.io.IOException closed) {
+          // done
+        }
+      });
+      StateRecorder states = new StateRecorder();
+      ChannelClient client = ChannelClient.builder(
+              URI.create("ws://127.0.0.1:" + blackHole.getLocalPort() + "/ws"))
+          .name("blackhole")
+          .connectTimeout(Duration.ofMillis(300))
+          .reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(50))
+          .maxReconnectAttempts(1)
+          .build();
+      client.addStateListener(states);
+      client.connect();
+      StateRecorder.Seen r = states.await(s -> s instanceof ConnectionState.Reconnecting, 5);
+      assertThat(((ConnectionState.Reconnecting) r.state()).code())
+          .isEqualTo(ChannelClient.CONNECT_TIMEOUT);
+      states.await(s -> s instanceof ConnectionState.Connecting c && c.attempt() == 1, 5);
+      client.close(); // while the second handshake hangs
+      assertThat(threads("blackhole")).isEmpty();
+      await().atMost(Duration.ofSeconds(3)).until(() -> before.containsAll(socketThreads()));
+      for (java.net.Socket s : accepted) {
+        s.close();
+      }
+      blackHole.close();
+      acceptor.join(2000);
+    }
+  }
 }
