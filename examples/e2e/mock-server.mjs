@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// A stand-in for the Java demo, written from docs/protocol.md alone, to work on the page
-// without building Java (and a check that the protocol text is enough to write a server):
+// A stand-in for the Java demo, written from docs/protocol.md, to work on the page without
+// building Java. It covers the happy path only (connected, ping/pong, subscribe/unsubscribe,
+// not_subscribed, the session family, a fake terminal), not the error checks of section 7:
 //
 //   node examples/e2e/mock-server.mjs [--port 8080] [--ws-port 8081] [--token demo-token] [--shell]
 //
