@@ -43,8 +43,9 @@ import org.jspecify.annotations.Nullable;
  * network. Handlers, state listeners and error listeners run on the client's single callback
  * thread ({@code channels-client-N-callbacks}), one at a time, in the order the frames and
  * state changes happened; a slow handler delays later callbacks but never the socket or the
- * heartbeat. Request futures complete on that thread too. A handler or listener that throws is
- * logged and counted and never stops the others. {@link #close()} stops every thread the client
+ * heartbeat. Request and join futures complete on that thread too, so never block on one
+ * ({@code join()}, {@code get()}) from a handler or listener: chain with {@code thenAccept}
+ * instead. A handler or listener that throws is logged and counted and never stops the others. {@link #close()} stops every thread the client
  * started.
  */
 public interface ChannelClient extends AutoCloseable {
