@@ -386,4 +386,19 @@ class ScriptedServerClientTest {
         && c.reason() == ConnectionState.CloseReason.GAVE_UP, 5);
     assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(ChannelException.class);
   }
+
+  @Test
+  void aJoinWithJoinAnsweredByAnErrorFailsItsFuture() throws Exception {
+    Channel<ShellEvent> shell = Channels.shell("t2");
+    connect(fast(server.uri()).joinWith(Channels.SHELL, c -> new ShellEvent.Init(80, 24)));
+    ClientSubscription s = client.subscribe(shell, e -> {});
+    String ref = ScriptedServer.refOf(server.take("init"));
+    assertThat(ref).isNotNull();
+    server.sendAll("{\"channel\":\"global\",\"type\":\"error\",\"ref\":\"" + ref
+        + "\",\"data\":{\"error\":\"limit_exceeded\",\"message\":\"too many shells\",\"channel\":\"shell:t2\"}}");
+    ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        () -> s.joined().get(5, TimeUnit.SECONDS));
+    assertThat(((ChannelException) e.getCause()).code()).isEqualTo("limit_exceeded");
+    assertThat(((ChannelException) e.getCause()).channel()).isEqualTo("shell:t2");
+  }
 }
