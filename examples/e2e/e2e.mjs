@@ -86,6 +86,14 @@ async function terminalText(page) {
   });
 }
 
+async function waitTerminal(page, pattern) {
+  const deadline = Date.now() + TIMEOUT;
+  while (!(await terminalText(page)).match(pattern)) {
+    if (Date.now() > deadline) throw new Error(`terminal never matched ${pattern}:\n${await terminalText(page)}`);
+    await page.waitForTimeout(100);
+  }
+}
+
 async function main() {
   userDataDir = mkdtempSync(join(tmpdir(), 'channels-e2e-'));
   browser = await chromium.launchPersistentContext(userDataDir, {
@@ -139,12 +147,20 @@ async function main() {
     await a.click('#terminal');
     await a.keyboard.type('echo channels-e2e-$((6*7))');
     await a.keyboard.press('Enter');
-    const deadline = Date.now() + TIMEOUT;
-    while (!(await terminalText(a)).match(/^channels-e2e-42\s*$/m)) {
-      if (Date.now() > deadline) throw new Error(`terminal never printed channels-e2e-42:\n${await terminalText(a)}`);
-      await a.waitForTimeout(100);
-    }
+    await waitTerminal(a, /^channels-e2e-42\s*$/m);
     await shot(a, '3-terminal');
+
+    step('a reloaded page gets the same shell back');
+    await a.keyboard.type('E2E_MARK=kept-$((40+2))');
+    await a.keyboard.press('Enter');
+    await a.reload();
+    await waitConnected(a);
+    await a.waitForFunction(() => document.querySelector('#shell-status')?.dataset.state === 'connected'
+      && window.__CHANNELS__?.terminal, null, { timeout: TIMEOUT });
+    await a.click('#terminal');
+    await a.keyboard.type('echo mark=$E2E_MARK');
+    await a.keyboard.press('Enter');
+    await waitTerminal(a, /^mark=kept-42\s*$/m);
   }
 
   if (restart === 'stdin') {

@@ -60,6 +60,12 @@ export function mountTerminal({ url, token, element, status, note }) {
       }
     });
     term.onData((data) => {
+      // Keystrokes are not queued while the shell socket is down (unlike chat messages):
+      // replayed later, they could run in a different shell than the one the user saw.
+      if (!client.ready) {
+        term.write('\x07');
+        return;
+      }
       if (exited) {
         exited = false;
         client.send(channel, 'init', { cols: COLS, rows: ROWS });

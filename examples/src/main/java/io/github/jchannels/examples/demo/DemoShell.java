@@ -26,6 +26,8 @@ final class DemoShell {
             .command("bash", "-l")
             .maxShellsPerPrincipal(8)
             .idleTimeout(Duration.ofMinutes(30))
+            // A page reload or a network drop gets the same shell back within 30 s.
+            .reattachGrace(Duration.ofSeconds(30))
             .build())
         .build();
   }
