@@ -6,7 +6,8 @@
 //                             [--screenshots DIR]
 //
 // Checks: the page loads and shows "Connected"; a message sent streams in completely
-// (in two tabs); with --shell, the terminal echoes a typed command; with --restart stdin,
+// (in two tabs); the devtools panel toggles and filters; with --shell, the terminal echoes a
+// typed command and a reloaded page gets the same shell back; with --restart stdin,
 // it prints "E2E:RESTART", waits for a line on stdin once the server was restarted
 // (ExamplesE2ETest does that in-process; by hand: restart the demo, press Enter), then
 // checks the banner showed "Reconnecting… (n/5)", then "Connected", and that a new
