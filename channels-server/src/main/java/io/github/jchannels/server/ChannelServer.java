@@ -25,6 +25,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -76,7 +77,7 @@ public final class ChannelServer implements AutoCloseable, Publisher {
       endpoints.add(new Endpoint(e.path(), e.authenticator(), e.handler(), false));
     }
     this.runtime = new ServerRuntime(config.host, config.port, endpoints, config.allowedOrigins,
-        config.requireOrigin, limits, metrics, engine);
+        config.requireOrigin, limits, metrics, engine, config.tls);
   }
 
   /** A builder with the documented defaults. */
@@ -211,6 +212,7 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     final ServerLimits limits;
     final List<ServerListener> listeners;
     final Map<String, EndpointSpec> endpoints;
+    final @Nullable SSLContext tls;
 
     Config(Builder b) {
       this.host = b.host;
@@ -226,6 +228,7 @@ public final class ChannelServer implements AutoCloseable, Publisher {
       this.limits = b.limits;
       this.listeners = List.copyOf(b.listeners);
       this.endpoints = Map.copyOf(b.endpoints);
+      this.tls = b.tls;
     }
   }
 
@@ -250,6 +253,7 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     private ServerLimits limits = ServerLimits.defaults();
     private final List<ServerListener> listeners = new ArrayList<>();
     private final Map<String, EndpointSpec> endpoints = new LinkedHashMap<>();
+    private @Nullable SSLContext tls;
 
     private Builder() {
       Function<Channel<SessionEvent>, SessionEvent> sessionWelcome =
@@ -275,6 +279,15 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     /** The path of the channels endpoint; default {@code /ws}. */
     public Builder path(String path) {
       this.path = checkPath(path);
+      return this;
+    }
+
+    /**
+     * Serves {@code wss://} with this context (its key managers hold the server certificate);
+     * default: plain {@code ws://}. Every endpoint of the port uses it.
+     */
+    public Builder tls(SSLContext context) {
+      this.tls = Objects.requireNonNull(context, "context");
       return this;
     }
 

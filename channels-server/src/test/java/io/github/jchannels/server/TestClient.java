@@ -75,7 +75,19 @@ final class TestClient implements AutoCloseable {
   }
 
   static TestClient connect(URI uri, Map<String, String> headers) {
-    TestClient c = open(uri, headers);
+    return connect(uri, headers, ws -> { });
+  }
+
+  /** Connects after {@code configure} adjusted the underlying client (e.g. its TLS socket). */
+  static TestClient connect(URI uri, Map<String, String> headers,
+      java.util.function.Consumer<WebSocketClient> configure) {
+    TestClient c = new TestClient(uri, headers);
+    configure.accept(c.ws);
+    try {
+      c.ws.connectBlocking(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
     JsonNode first = c.take();
     assertThat(first.get("channel").asText()).isEqualTo("global");
     assertThat(first.get("type").asText()).isEqualTo("connected");

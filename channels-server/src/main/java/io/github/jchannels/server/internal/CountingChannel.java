@@ -3,19 +3,19 @@ package io.github.jchannels.server.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
-import java.nio.channels.SocketChannel;
+import org.java_websocket.WrappedByteChannel;
 
 /**
- * The socket channel as Java-WebSocket sees it: writes go through the connection so it can
- * count its queued bytes; reads before the handshake completes are capped, because
- * Java-WebSocket buffers an incomplete handshake without bound.
+ * The socket channel (plain, or TLS-wrapped) as Java-WebSocket sees it: writes go through the
+ * connection so it can count its queued bytes; reads before the handshake completes are
+ * capped, because Java-WebSocket buffers an incomplete handshake without bound.
  */
-final class CountingChannel implements ByteChannel {
-  private final SocketChannel channel;
+final class CountingChannel implements WrappedByteChannel {
+  private final ByteChannel channel;
   private final WsConnection connection;
   private final int maxHandshakeSize;
 
-  CountingChannel(SocketChannel channel, WsConnection connection, int maxHandshakeSize) {
+  CountingChannel(ByteChannel channel, WsConnection connection, int maxHandshakeSize) {
     this.channel = channel;
     this.connection = connection;
     this.maxHandshakeSize = maxHandshakeSize;
@@ -23,7 +23,10 @@ final class CountingChannel implements ByteChannel {
 
   @Override
   public int read(ByteBuffer dst) throws IOException {
-    int n = channel.read(dst);
+    return counted(channel.read(dst));
+  }
+
+  private int counted(int n) throws IOException {
     if (n > 0 && connection.state() == WsConnection.State.HANDSHAKING) {
       connection.handshakeBytes += n;
       if (connection.handshakeBytes > maxHandshakeSize) {
@@ -36,6 +39,33 @@ final class CountingChannel implements ByteChannel {
   @Override
   public int write(ByteBuffer src) throws IOException {
     return connection.write(channel, src);
+  }
+
+  @Override
+  public boolean isNeedWrite() {
+    return channel instanceof WrappedByteChannel w && w.isNeedWrite();
+  }
+
+  @Override
+  public void writeMore() throws IOException {
+    if (channel instanceof WrappedByteChannel w) {
+      w.writeMore();
+    }
+  }
+
+  @Override
+  public boolean isNeedRead() {
+    return channel instanceof WrappedByteChannel w && w.isNeedRead();
+  }
+
+  @Override
+  public int readMore(ByteBuffer dst) throws IOException {
+    return channel instanceof WrappedByteChannel w ? counted(w.readMore(dst)) : 0;
+  }
+
+  @Override
+  public boolean isBlocking() {
+    return channel instanceof WrappedByteChannel w && w.isBlocking();
   }
 
   @Override

@@ -73,13 +73,16 @@ public final class ServerRuntime implements AutoCloseable {
   private final ConcurrentHashMap<String, WsConnection> open = new ConcurrentHashMap<>();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final javax.net.ssl.@Nullable SSLContext tls;
   private volatile @Nullable WsServer server;
   private volatile int port = -1;
 
   /** A runtime serving {@code endpoints} (one of them {@code main}, driven by {@code engine}). */
   public ServerRuntime(String host, int port, List<Endpoint> endpoints, Set<String> allowedOrigins,
-      boolean requireOrigin, ServerLimits limits, Metrics metrics, Engine engine) {
+      boolean requireOrigin, ServerLimits limits, Metrics metrics, Engine engine,
+      javax.net.ssl.@Nullable SSLContext tls) {
     this.host = host;
+    this.tls = tls;
     this.requestedPort = port;
     Map<String, Endpoint> m = new ConcurrentHashMap<>();
     for (Endpoint e : endpoints) {
@@ -105,6 +108,14 @@ public final class ServerRuntime implements AutoCloseable {
 
   ServerLimits limits() {
     return limits;
+  }
+
+  javax.net.ssl.@Nullable SSLContext tls() {
+    return tls;
+  }
+
+  ExecutorService executor() {
+    return executor;
   }
 
   Metrics metrics() {

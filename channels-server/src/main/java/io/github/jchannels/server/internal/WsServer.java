@@ -191,7 +191,14 @@ final class WsServer extends WebSocketServer {
     public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) throws IOException {
       WebSocketImpl impl = (WebSocketImpl) key.attachment();
       WsConnection c = impl.getAttachment();
-      return new CountingChannel(channel, c, runtime.limits().maxHandshakeSize());
+      ByteChannel inner = channel;
+      javax.net.ssl.SSLContext tls = runtime.tls();
+      if (tls != null) {
+        javax.net.ssl.SSLEngine engine = tls.createSSLEngine();
+        engine.setUseClientMode(false);
+        inner = new org.java_websocket.SSLSocketChannel2(channel, engine, runtime.executor(), key);
+      }
+      return new CountingChannel(inner, c, runtime.limits().maxHandshakeSize());
     }
 
     @Override
