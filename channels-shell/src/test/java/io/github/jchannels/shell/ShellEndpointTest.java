@@ -340,6 +340,11 @@ class ShellEndpointTest {
     JsonNode err = peer.until(n -> "error".equals(type(n)));
     assertThat(err.path("channel").asText()).isEqualTo("shell:t1");
     assertThat(err.path("data").path("error").asText()).isEqualTo("input_overflow");
+    // the writer thread, blocked on the full PTY, ends with the shell
+    long pid = endpoint.pid("t1").orElseThrow();
+    endpoint.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet()
+        .stream().noneMatch(th -> th.isAlive() && th.getName().startsWith("shell-" + pid + "-")));
   }
 
   @Test
