@@ -24,6 +24,8 @@ import java.util.Objects;
  *     than this (a slow consumer) is closed with 1013 and its queue released</td></tr>
  *   <tr><td>{@code maxPendingMessages}</td><td>1000</td><td>a connection with more received
  *     messages waiting for its handlers than this is closed with 1013</td></tr>
+ *   <tr><td>{@code maxPendingBytes}</td><td>8 MiB</td><td>same, counting the bytes of the
+ *     waiting messages</td></tr>
  *   <tr><td>{@code handshakeTimeout}</td><td>10 s</td><td>a TCP connection that has not
  *     completed the WebSocket handshake and authentication is dropped</td></tr>
  *   <tr><td>{@code pingInterval}</td><td>30 s</td><td>WebSocket ping frames at this interval
@@ -47,6 +49,7 @@ public final class ServerLimits {
   private final int maxRateLimitedMessages;
   private final long maxBufferedBytes;
   private final int maxPendingMessages;
+  private final long maxPendingBytes;
   private final Duration handshakeTimeout;
   private final Duration pingInterval;
   private final Duration heartbeatInterval;
@@ -61,6 +64,7 @@ public final class ServerLimits {
     this.maxRateLimitedMessages = b.maxRateLimitedMessages;
     this.maxBufferedBytes = b.maxBufferedBytes;
     this.maxPendingMessages = b.maxPendingMessages;
+    this.maxPendingBytes = b.maxPendingBytes;
     this.handshakeTimeout = b.handshakeTimeout;
     this.pingInterval = b.pingInterval;
     this.heartbeatInterval = b.heartbeatInterval;
@@ -87,6 +91,7 @@ public final class ServerLimits {
         .maxRateLimitedMessages(maxRateLimitedMessages)
         .maxBufferedBytes(maxBufferedBytes)
         .maxPendingMessages(maxPendingMessages)
+        .maxPendingBytes(maxPendingBytes)
         .handshakeTimeout(handshakeTimeout)
         .pingInterval(pingInterval)
         .heartbeatInterval(heartbeatInterval)
@@ -127,6 +132,11 @@ public final class ServerLimits {
   /** Most received messages of one connection waiting for its handlers (else 1013). */
   public int maxPendingMessages() {
     return maxPendingMessages;
+  }
+
+  /** Most bytes of received messages of one connection waiting for its handlers (else 1013). */
+  public long maxPendingBytes() {
+    return maxPendingBytes;
   }
 
   /** Time allowed from TCP accept to a completed, authenticated WebSocket handshake. */
@@ -174,6 +184,7 @@ public final class ServerLimits {
         + ", maxInboundMessages=" + maxInboundMessages + ", inboundWindow=" + inboundWindow
         + ", maxRateLimitedMessages=" + maxRateLimitedMessages
         + ", maxBufferedBytes=" + maxBufferedBytes + ", maxPendingMessages=" + maxPendingMessages
+        + ", maxPendingBytes=" + maxPendingBytes
         + ", handshakeTimeout=" + handshakeTimeout + ", pingInterval=" + pingInterval
         + ", heartbeatInterval=" + heartbeatInterval + ", closeTimeout=" + closeTimeout
         + ", maxHandshakeSize=" + maxHandshakeSize + "]";
@@ -188,6 +199,7 @@ public final class ServerLimits {
     private int maxRateLimitedMessages = 100;
     private long maxBufferedBytes = 4L * 1024 * 1024;
     private int maxPendingMessages = 1000;
+    private long maxPendingBytes = 8L * 1024 * 1024;
     private Duration handshakeTimeout = Duration.ofSeconds(10);
     private Duration pingInterval = Duration.ofSeconds(30);
     private Duration heartbeatInterval = Duration.ofSeconds(30);
@@ -230,6 +242,12 @@ public final class ServerLimits {
     /** Most received messages waiting for handlers per connection; at least 1. */
     public Builder maxPendingMessages(int n) {
       this.maxPendingMessages = (int) atLeast("maxPendingMessages", n, 1);
+      return this;
+    }
+
+    /** Most bytes of received messages waiting for handlers per connection; at least 1024. */
+    public Builder maxPendingBytes(long bytes) {
+      this.maxPendingBytes = atLeast("maxPendingBytes", bytes, 1024);
       return this;
     }
 

@@ -46,6 +46,7 @@ class LimitsTest {
     assertThat(d.maxRateLimitedMessages()).isEqualTo(100);
     assertThat(d.maxBufferedBytes()).isEqualTo(4L * 1024 * 1024);
     assertThat(d.maxPendingMessages()).isEqualTo(1000);
+    assertThat(d.maxPendingBytes()).isEqualTo(8L * 1024 * 1024);
     assertThat(d.handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(d.pingInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(d.heartbeatInterval()).isEqualTo(Duration.ofSeconds(30));
@@ -191,6 +192,34 @@ class LimitsTest {
       for (int i = 0; i < 7; i++) { // one runs (blocked), five wait, the seventh is one too many
         c.send("work:p", "slow", "{\"millis\":0}", null);
       }
+      assertThat(c.awaitClose()).isEqualTo(1013);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void tooManyPendingBytesClose1013() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch started = new CountDownLatch(1);
+    URI uri = start(ChannelServer.builder()
+        .registry(EventRegistry.builder().withDefaults().add(WorkEvent.FAMILY).build())
+        .handle(WorkEvent.FAMILY, WorkEvent.Slow.class, r -> {
+          started.countDown();
+          release.await();
+        })
+        .handle(WorkEvent.FAMILY, WorkEvent.Note.class, r -> { })
+        .limits(ServerLimits.builder().maxPendingBytes(2048).build()));
+    try (TestClient c = TestClient.connect(uri)) {
+      c.join("work:p", false);
+      c.send("work:p", "slow", "{\"millis\":0}", null);
+      assertThat(started.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      String note = "{\"text\":\"" + "n".repeat(550) + "\"}"; // about 600 bytes a frame
+      for (int i = 0; i < 3; i++) { // 1800 bytes wait: under the limit
+        c.send("work:p", "note", note, null);
+      }
+      c.assertAlive(); // pings take the fast path
+      c.send("work:p", "note", note, null); // 2400 bytes would wait
       assertThat(c.awaitClose()).isEqualTo(1013);
     } finally {
       release.countDown();

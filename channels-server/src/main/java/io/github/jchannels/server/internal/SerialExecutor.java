@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the tasks of one connection one at a time, in submission order, on a shared executor
  * (virtual threads): a blocked task delays only its own connection. Bounded: {@link #submit}
- * refuses tasks beyond {@code maxPending}; {@link #submitAlways} is for lifecycle tasks that
- * must run (open, close).
+ * refuses tasks beyond {@code maxPending} tasks or {@code maxPendingBytes} bytes;
+ * {@link #submitAlways} is for lifecycle tasks that must run (open, close).
  */
 final class SerialExecutor {
   private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
@@ -20,14 +20,20 @@ final class SerialExecutor {
 
   private final Executor executor;
   private final int maxPending;
+  private final long maxPendingBytes;
   /** Guarded by this. */
   private final Queue<Runnable> tasks = new ArrayDeque<>();
+  /** Guarded by this: the weights of the waiting tasks, in the order of {@link #tasks}. */
+  private final Queue<Long> weights = new ArrayDeque<>();
+  /** Guarded by this: the sum of {@link #weights}. */
+  private long pendingBytes;
   /** Guarded by this; true while a drain is scheduled or running. */
   private boolean running;
 
-  SerialExecutor(Executor executor, int maxPending) {
+  SerialExecutor(Executor executor, int maxPending, long maxPendingBytes) {
     this.executor = executor;
     this.maxPending = maxPending;
+    this.maxPendingBytes = maxPendingBytes;
   }
 
   /** Whether the current thread is running a connection task (a handler, listener...). */
@@ -35,22 +41,27 @@ final class SerialExecutor {
     return IN_TASK.get() != null;
   }
 
-  /** Queues {@code task}; false if {@code maxPending} tasks are already waiting. */
-  boolean submit(Runnable task) {
-    return enqueue(task, false);
+  /**
+   * Queues {@code task} of {@code bytes}; false if {@code maxPending} tasks, or more than
+   * {@code maxPendingBytes} bytes with this one, are already waiting.
+   */
+  boolean submit(Runnable task, long bytes) {
+    return enqueue(task, bytes, false);
   }
 
   /** Queues {@code task} whatever the queue length. */
   void submitAlways(Runnable task) {
-    enqueue(task, true);
+    enqueue(task, 0, true);
   }
 
-  private boolean enqueue(Runnable task, boolean always) {
+  private boolean enqueue(Runnable task, long bytes, boolean always) {
     synchronized (this) {
-      if (!always && tasks.size() >= maxPending) {
+      if (!always && (tasks.size() >= maxPending || pendingBytes + bytes > maxPendingBytes)) {
         return false;
       }
       tasks.add(task);
+      weights.add(bytes);
+      pendingBytes += bytes;
       if (running) {
         return true;
       }
@@ -62,6 +73,8 @@ final class SerialExecutor {
       synchronized (this) {
         running = false;
         tasks.clear();
+        weights.clear();
+        pendingBytes = 0;
       }
       log.debug("Executor shut down; dropping connection tasks");
     }
@@ -71,6 +84,11 @@ final class SerialExecutor {
   /** How many tasks wait. */
   synchronized int pending() {
     return tasks.size();
+  }
+
+  /** The bytes of the waiting tasks. */
+  synchronized long pendingBytes() {
+    return pendingBytes;
   }
 
   private void drain() {
@@ -84,6 +102,8 @@ final class SerialExecutor {
             running = false;
             return;
           }
+          Long w = weights.poll();
+          pendingBytes -= w == null ? 0 : w;
         }
         try {
           next.run();

@@ -283,7 +283,8 @@ public final class ServerRuntime implements AutoCloseable {
       c.socket.closeConnection(CloseFrame.ABNORMAL_CLOSE, "handshake expired");
       return;
     }
-    SerialExecutor serial = new SerialExecutor(executor, limits.maxPendingMessages());
+    SerialExecutor serial = new SerialExecutor(executor, limits.maxPendingMessages(),
+        limits.maxPendingBytes());
     c.serial = serial;
     serial.submitAlways(() -> authenticate(c));
   }
@@ -351,7 +352,8 @@ public final class ServerRuntime implements AutoCloseable {
 
   /** A text message (decoder thread). */
   void text(WsConnection c, String text) {
-    metrics.in(WsServer.utf8Length(text));
+    int bytes = WsServer.utf8Length(text);
+    metrics.in(bytes);
     c.lastSeen = System.nanoTime();
     WsConnection.State s = c.state();
     if (s != WsConnection.State.OPEN && s != WsConnection.State.AUTHENTICATING) {
@@ -382,8 +384,9 @@ public final class ServerRuntime implements AutoCloseable {
     if (e.main() && s == WsConnection.State.OPEN && engine.answerIfPing(c, text)) {
       return;
     }
-    if (!serial.submit(() -> deliver(c, e, text))) {
-      log.debug("Connection {} has {} messages waiting; closing", c.id(), serial.pending());
+    if (!serial.submit(() -> deliver(c, e, text), bytes)) {
+      log.debug("Connection {} has {} messages ({} bytes) waiting; closing", c.id(),
+          serial.pending(), serial.pendingBytes());
       c.close(CloseCodes.TRY_AGAIN_LATER, "too many pending messages");
     }
   }
