@@ -99,10 +99,8 @@ public final class RealChannelClient implements ChannelClient {
   private @Nullable String lastErrorCode;
   private @Nullable ScheduledFuture<?> reconnectTask;
   private @Nullable ScheduledFuture<?> connectTimeoutTask;
-  private @Nullable ScheduledFuture<?> pingTask;
-  private @Nullable ScheduledFuture<?> pongTimeoutTask;
-  /** Timestamp of the ping awaiting its pong; -1 when none. */
-  private long awaitingPong = -1;
+  /** The heartbeat of the current connection; running only while ready. */
+  private final Heartbeat heartbeat;
   /** Channel traffic sent while not ready, oldest first; bounded by the queue capacity. */
   private final ArrayDeque<Frames.Outgoing> queue = new ArrayDeque<>();
   private final List<CompletableFuture<Void>> connectWaiters = new ArrayList<>();
@@ -132,6 +130,15 @@ public final class RealChannelClient implements ChannelClient {
     this.callbacks = new Callbacks(prefix + "-callbacks");
     this.joins = new Joins(codec, config.joins(), refs, callbacks, this::transmit);
     this.requests = new Requests(loop, callbacks, this::unqueue);
+    this.heartbeat = new Heartbeat(loop, config.clock(), config.pongTimeout(), metrics,
+        ts -> transmit(new Frames.Outgoing(Channels.global().name(), "ping",
+            codec.encode(Channels.global(), new GlobalEvent.Ping(ts)), null)),
+        () -> {
+          WsSocket s = socket;
+          if (s != null) {
+            abandon(s, HEARTBEAT_TIMEOUT, "no pong within " + config.pongTimeout());
+          }
+        });
   }
 
   /** The settings this client was built with (for tests and diagnostics). */
@@ -376,8 +383,7 @@ public final class RealChannelClient implements ChannelClient {
       // the server's value is taken, but never below a floor that would make pinging a flood
       interval = Duration.ofMillis(Math.max(MIN_SERVER_HEARTBEAT_MS, c.heartbeatIntervalMs()));
     }
-    long ms = interval.toMillis();
-    pingTask = loop.scheduleAtFixedRate(() -> ping(s), ms, ms, TimeUnit.MILLISECONDS);
+    heartbeat.start(interval);
     List<CompletableFuture<Void>> waiters = List.copyOf(connectWaiters);
     connectWaiters.clear();
     callbacks.run(() -> waiters.forEach(f -> f.complete(null)));
@@ -428,13 +434,9 @@ public final class RealChannelClient implements ChannelClient {
   private void connectionLost() {
     socket = null;
     ready = false;
-    awaitingPong = -1;
+    heartbeat.stop();
     cancel(connectTimeoutTask);
-    cancel(pingTask);
-    cancel(pongTimeoutTask);
     connectTimeoutTask = null;
-    pingTask = null;
-    pongTimeoutTask = null;
     joins.connectionLost();
     requests.connectionLost();
   }
@@ -496,32 +498,6 @@ public final class RealChannelClient implements ChannelClient {
     queued = 0;
     joins.cancelAll();
     closedFor(ConnectionState.CloseReason.NORMAL, CloseCodes.NORMAL, "client closed");
-  }
-
-  // =================================================================== loop: heartbeat
-
-  private void ping(WsSocket s) {
-    if (s != socket || !ready || awaitingPong >= 0) {
-      return;
-    }
-    long ts = config.clock().millis();
-    awaitingPong = ts;
-    transmit(new Frames.Outgoing(Channels.global().name(), "ping",
-        codec.encode(Channels.global(), new GlobalEvent.Ping(ts)), null));
-    pongTimeoutTask = loop.schedule(() -> {
-      if (s == socket && awaitingPong == ts) {
-        abandon(s, HEARTBEAT_TIMEOUT, "no pong within " + config.pongTimeout());
-      }
-    }, config.pongTimeout().toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private void pong(GlobalEvent.Pong p) {
-    metrics.latency(config.clock().millis() - p.timestamp());
-    if (awaitingPong >= 0 && p.timestamp() >= awaitingPong) {
-      awaitingPong = -1;
-      cancel(pongTimeoutTask);
-      pongTimeoutTask = null;
-    }
   }
 
   // =================================================================== loop: sending
@@ -601,7 +577,7 @@ public final class RealChannelClient implements ChannelClient {
   private void control(WsSocket s, GlobalEvent event, @Nullable String ref) {
     switch (event) {
       case GlobalEvent.Connected c -> becameReady(s, c);
-      case GlobalEvent.Pong p -> pong(p);
+      case GlobalEvent.Pong p -> heartbeat.pong(p.timestamp());
       case GlobalEvent.SubscriptionSuccess ok -> joins.subscribed(ok.channel(), ref);
       case GlobalEvent.SubscriptionError err -> {
         log.warn("Subscription to {} failed: {} {}", err.channel(), err.error(), err.message());
