@@ -147,6 +147,15 @@ final class WsServer extends WebSocketServer {
   }
 
   @Override
+  public void onWebsocketPing(WebSocket conn, Framedata f) {
+    super.onWebsocketPing(conn, f); // answers with a pong
+    WsConnection c = conn.getAttachment();
+    if (c != null) {
+      c.lastSeen = System.nanoTime();
+    }
+  }
+
+  @Override
   public void onCloseInitiated(WebSocket conn, int code, String reason) {
     WsConnection c = conn.getAttachment();
     if (c != null) {
