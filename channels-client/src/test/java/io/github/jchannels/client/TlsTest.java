@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.SessionEvent;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
@@ -16,28 +14,18 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code wss://} with a private certificate, trusted through {@code Builder.sslContext}. */
 class TlsTest {
   private static final char[] PASSWORD = "changeit".toCharArray();
-  @TempDir static Path dir;
   private static KeyStore keyStore;
 
+  /** A self-signed certificate for 127.0.0.1, kept in the test resources (see its README). */
   @BeforeAll
-  static void makeCertificate() throws Exception {
-    Path ks = dir.resolve("server.p12");
-    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "server",
-        "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-validity", "2",
-        "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-storetype", "PKCS12",
-        "-keystore", ks.toString(), "-storepass", new String(PASSWORD))
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
+  static void loadCertificate() throws Exception {
     keyStore = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(ks)) {
+    try (InputStream in = TlsTest.class.getResourceAsStream("/tls/server.p12")) {
+      assertThat(in).isNotNull();
       keyStore.load(in, PASSWORD);
     }
   }

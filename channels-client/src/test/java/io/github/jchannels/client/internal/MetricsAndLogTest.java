@@ -1,0 +1,59 @@
+package io.github.jchannels.client.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.jchannels.client.ClientMetrics;
+import io.github.jchannels.client.MessageLog;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class MetricsAndLogTest {
+
+  @Test
+  void latencyIsAveragedOverTheLastHundredSamples() {
+    Metrics m = new Metrics(() -> 0);
+    for (int i = 1; i <= 150; i++) {
+      m.latency(i); // the last 100 are 51..150
+    }
+    ClientMetrics.Snapshot s = m.snapshot();
+    assertThat(s.latencySamples()).isEqualTo(ClientMetrics.LATENCY_WINDOW);
+    assertThat(s.averageLatencyMillis()).isEqualTo(100.5);
+    assertThat(s.latenciesMillis()).first().isEqualTo(51L);
+    assertThat(s.latenciesMillis()).last().isEqualTo(150L);
+  }
+
+  @Test
+  void resetZeroesCountersIncludingHandlerErrorsSeenSoFar() {
+    AtomicLong busErrors = new AtomicLong(3);
+    Metrics m = new Metrics(busErrors::get);
+    m.sent();
+    m.received();
+    m.dropped();
+    m.reconnection();
+    m.invalidFrame();
+    m.listenerError();
+    m.latency(5);
+    assertThat(m.snapshot()).isEqualTo(new ClientMetrics.Snapshot(1, 1, 1, 1, 1, 4, 5.0, 1,
+        java.util.List.of(5L)));
+    m.reset();
+    assertThat(m.snapshot()).isEqualTo(new ClientMetrics.Snapshot(0, 0, 0, 0, 0, 0, 0, 0,
+        java.util.List.of()));
+    busErrors.incrementAndGet();
+    assertThat(m.snapshot().handlerErrors()).isEqualTo(1);
+  }
+
+  @Test
+  void messageLogIsBoundedAndFilters() {
+    RingMessageLog log = new RingMessageLog(3);
+    for (int i = 0; i < 5; i++) {
+      log.add(new MessageLog.Entry(MessageLog.Direction.SENT, i % 2 == 0 ? "a" : "b", "t",
+          Instant.EPOCH, "p" + i));
+    }
+    assertThat(log.entries()).extracting(MessageLog.Entry::payload).containsExactly("p2", "p3", "p4");
+    assertThat(log.entries("a")).extracting(MessageLog.Entry::payload).containsExactly("p2", "p4");
+    RingMessageLog off = new RingMessageLog(0);
+    off.add(new MessageLog.Entry(MessageLog.Direction.RECEIVED, null, null, Instant.EPOCH, "x"));
+    assertThat(off.entries()).isEmpty();
+  }
+}
