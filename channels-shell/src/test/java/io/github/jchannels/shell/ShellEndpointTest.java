@@ -273,9 +273,7 @@ class ShellEndpointTest {
     peer.init("flood", 80, 24);
     peer.expectInit("flood", 80, 24);
     await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.stats().flowControlPauses() > 0);
-    long framesWhilePaused = endpoint.stats().outputFrames();
-    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
-        .until(() -> endpoint.stats().outputFrames() == framesWhilePaused);
+    awaitNoMoreOutputFrames();
     conn.setBufferedBytes(0);
     JsonNode exit = peer.until("exit");
     assertThat(exit.path("data").path("exitCode").asInt()).isZero();
@@ -362,9 +360,7 @@ class ShellEndpointTest {
     slowConn.setBufferedBytes(10_000_000);
     fast.input("shared", "go\n");
     await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.stats().flowControlPauses() > 0);
-    long frames = endpoint.stats().outputFrames();
-    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
-        .until(() -> endpoint.stats().outputFrames() == frames);
+    awaitNoMoreOutputFrames();
     slowConn.setBufferedBytes(0);
     for (ShellPeer p : List.of(fast, slow)) {
       assertThat(p.until("exit").path("data").path("exitCode").asInt()).isZero();
@@ -407,5 +403,14 @@ class ShellEndpointTest {
     long pid = endpoint.pid("t1").orElseThrow();
     a.connection.closeFromPeer(CloseCodes.NORMAL, "bye");
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(pid));
+  }
+
+  /** Waits until no output frame was encoded for 300 ms: the PTY is no longer read. */
+  private void awaitNoMoreOutputFrames() {
+    java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(-1);
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> {
+      long now = endpoint.stats().outputFrames();
+      return last.getAndSet(now) == now;
+    });
   }
 }

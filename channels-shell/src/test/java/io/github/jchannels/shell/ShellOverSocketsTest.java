@@ -149,9 +149,7 @@ class ShellOverSocketsTest {
     assertThat(raw.next().path("type").asText()).isEqualTo("init");
     // the reader takes nothing more: TCP fills, the server's queue grows, the PTY is paused
     await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.stats().flowControlPauses() > 0);
-    long framesWhilePaused = endpoint.stats().outputFrames();
-    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
-        .until(() -> endpoint.stats().outputFrames() <= framesWhilePaused + 1);
+    awaitNoMoreOutputFrames();
     assertThat(endpoint.stats().shells()).isEqualTo(1);
     long bound = 1024 * 1024; // high mark 256 KiB + chunks in flight, far below the 4 MiB limit
     assertThat(endpoint.stats().peakBufferedBytes()).isLessThan(bound);
@@ -373,5 +371,14 @@ class ShellOverSocketsTest {
     r.awaitOutput("same");
     shell.close(); // normal closure: no grace
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(pid));
+  }
+
+  /** Waits until no output frame was encoded for 300 ms: the PTY is no longer read. */
+  private void awaitNoMoreOutputFrames() {
+    java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(-1);
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> {
+      long now = endpoint.stats().outputFrames();
+      return last.getAndSet(now) == now;
+    });
   }
 }
