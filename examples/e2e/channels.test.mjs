@@ -121,7 +121,8 @@ test('lost connection: attempts 1..5 after 1, 2, 4, 8, 16 s, then gives up; resu
   }
   assert.equal(c.state, State.DISCONNECTED);
   assert.equal(c.metrics.reconnections, 5);
-  c.reconnect(); // manual: count reset
+  c.reconnect(); // manual: count reset, counted as a reconnection
+  assert.equal(c.metrics.reconnections, 6);
   const ws = FakeSocket.last();
   ws.connected();
   assert.equal(c.status.attempt, 0);

@@ -276,6 +276,7 @@ export class ChannelClient {
     this.#attempt = 0;
     this.#clearRetry();
     this.#dropSocket(1000, 'manual reconnect');
+    this.metrics.trackReconnection(); // manual ones count too, as in the Java client
     this.#open();
   }
 
