@@ -71,16 +71,16 @@ public final class ShellClient implements AutoCloseable {
     this.cols = b.cols;
     this.rows = b.rows;
     this.listeners = List.copyOf(b.listeners);
-    ChannelClient.Builder cb = ChannelClient.builder(b.uri)
-        .registry(REGISTRY)
-        .name("shell-client")
-        .joinWith(Channels.SHELL, c -> new ShellEvent.Init(this.cols, this.rows));
+    ChannelClient.Builder cb = ChannelClient.builder(b.uri).name("shell-client");
     if (b.token != null) {
       cb.token(b.token);
     }
     for (Consumer<ChannelClient.Builder> c : b.customizers) {
       c.accept(cb);
     }
+    // after the customizers: the shell client's own protocol is not negotiable
+    cb.registry(REGISTRY)
+        .joinWith(Channels.SHELL, c -> new ShellEvent.Init(this.cols, this.rows));
     this.client = cb.build();
     this.errors = client.addErrorListener(e -> {
       if (e.channel() == null || e.channel().equals(channel.name())
@@ -263,7 +263,8 @@ public final class ShellClient implements AutoCloseable {
 
     /**
      * Tunes the underlying {@link ChannelClient.Builder} (heartbeat, reconnection delays and
-     * attempts, headers, connect timeout). Registry and join are set by the shell client.
+     * attempts, headers, connect timeout, thread name). The registry and the join event are set
+     * by the shell client after the customizers run.
      */
     public Builder configure(Consumer<ChannelClient.Builder> customizer) {
       customizers.add(Objects.requireNonNull(customizer, "customizer"));
