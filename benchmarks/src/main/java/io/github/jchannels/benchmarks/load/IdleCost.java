@@ -34,6 +34,8 @@ public final class IdleCost {
 
   private final PrintStream out;
   private final List<String> childJvmArgs;
+  /** Lines of {@code jcmd GC.class_histogram} to print at the largest count (0: none). */
+  private int histogramLines;
 
   /** Prints to {@code out}; {@code childJvmArgs} go to each server JVM. */
   public IdleCost(PrintStream out, List<String> childJvmArgs) {
@@ -46,6 +48,7 @@ public final class IdleCost {
     List<Integer> ns = List.of(1000, 5000, 10_000);
     List<String> targets = List.of("bare", "channels");
     List<String> jvm = List.of();
+    int histogram = 0;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--n" -> {
@@ -57,10 +60,12 @@ public final class IdleCost {
         }
         case "--targets" -> targets = List.of(args[i + 1].split(","));
         case "--child-jvm-args" -> jvm = List.of(args[i + 1].trim().split("\\s+"));
+        case "--histogram" -> histogram = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     IdleCost c = new IdleCost(System.out, jvm);
+    c.histogramLines = histogram;
     Map<String, List<Row>> rows = new LinkedHashMap<>();
     for (String t : targets) {
       rows.put(t, c.measure(t, ns));
@@ -107,6 +112,9 @@ public final class IdleCost {
               (double) (m[0] - base[0]) / got, (rss - baseRss) * 1024.0 / got,
               (double) (m[1] - base[1]) / got);
           rows.add(r);
+          if (histogramLines > 0 && n == counts.get(counts.size() - 1)) {
+            printHistogram(javaCmd, p.pid());
+          }
           out.printf(Locale.ROOT, "%-8s %,6d connections (server sees %,d): heap %,.0f KB"
                   + " (+%,.0f B/conn), RSS %,d KB (+%,.0f B/conn), threads %d (+%.4f/conn)%s%n",
               target, got, r.receivers(), r.heap() / 1024.0, r.heapPerConn(), rss,
@@ -123,6 +131,17 @@ public final class IdleCost {
       }
     }
     return rows;
+  }
+
+  /** The top of the server's class histogram (live objects): what a connection is made of. */
+  private void printHistogram(String javaCmd, long pid) throws IOException, InterruptedException {
+    Path jcmd = Path.of(javaCmd).resolveSibling("jcmd");
+    Process h = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram")
+        .redirectErrorStream(true).start();
+    List<String> lines = new String(h.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+        .lines().toList();
+    h.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    lines.stream().limit(histogramLines + 3L).forEach(out::println);
   }
 
   private static long[] ask(BufferedReader in, Writer w, Process p) throws IOException {

@@ -88,7 +88,8 @@ public final class LoadHarness {
       long closedBroadcasts, double openRate, long latencySamples, long p50Nanos, long p99Nanos,
       long p999Nanos, long maxNanos, long lost, long outOfOrder, long gaps, long broadcasts,
       long serialisations, double serverCores, double clientCores, double serverCpuPerDelivery,
-      double serverAllocPerDelivery, long heapAfterGc, int closedConnections, String note) {
+      double serverAllocPerDelivery, long heapAfterGc, int closedConnections,
+      Map<String, Double> coresByThreadGroup, String note) {
 
     /** Serialisations per broadcast (1.0 is the target). */
     public double serialisationsPerBroadcast() {
@@ -121,7 +122,8 @@ public final class LoadHarness {
     return """
         LoadHarness options (defaults in brackets):
           --n 100,1000,5000        subscriber counts
-          --targets bare,channels  servers to run, in this order
+          --targets bare,channels  servers to run, in this order; channels@DIR_OR_JAR loads
+                                   another channels-server build beside it (A/B in one run)
           --warmup-seconds 3       closed-loop warm-up per run (not measured)
           --closed-seconds 10      closed-loop (max throughput) phase
           --open-seconds 10        open-loop (fixed rate) phase
@@ -155,11 +157,53 @@ public final class LoadHarness {
   }
 
   static Supplier<Target> factory(String name) {
+    if (name.startsWith("channels@")) {
+      String location = name.substring("channels@".length());
+      return () -> new Renamed(VariantLoader.channels(location), name);
+    }
     return switch (name) {
       case "bare" -> () -> new BareServer().start();
       case "channels" -> ChannelsTarget::new;
       default -> throw new IllegalArgumentException("unknown target " + name);
     };
+  }
+
+  /** A target reported under another name (a variant build). */
+  private record Renamed(Target target, String name) implements Target {
+    @Override
+    public LoadClient.Protocol protocol() {
+      return target.protocol();
+    }
+
+    @Override
+    public String path() {
+      return target.path();
+    }
+
+    @Override
+    public int port() {
+      return target.port();
+    }
+
+    @Override
+    public int receivers() {
+      return target.receivers();
+    }
+
+    @Override
+    public void broadcast(long seq, long sentNanos) {
+      target.broadcast(seq, sentNanos);
+    }
+
+    @Override
+    public long serialisations() {
+      return target.serialisations();
+    }
+
+    @Override
+    public void close() {
+      target.close();
+    }
   }
 
   /** One target at one N: connect, warm up, closed loop, open loop, drain, close. */
@@ -203,7 +247,7 @@ public final class LoadHarness {
 
   private Result failed(String target, int n, int connected, String note) {
     return new Result(target, n, connected, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, note);
+        0, Map.of(), note);
   }
 
   private long delivered(List<LoadClient> clients) {
@@ -253,6 +297,8 @@ public final class LoadHarness {
     double clientCores = (s1.clientCpu() - s0.clientCpu()) / 1e9 / wall;
     double cpuPerDelivery = d1 > d0 ? (double) serverCpu / (d1 - d0) : 0;
     double allocPerDelivery = d1 > d0 ? (double) probe.serverAllocBetween(s0, s1) / (d1 - d0) : 0;
+    Map<String, Double> cores = new LinkedHashMap<>();
+    Probe.cpuByGroup(s0, s1).forEach((k, v) -> cores.put(k, v / wall));
 
     // open loop at a fixed delivery rate
     long periodNanos = (long) (1e9 * n / options.rate());
@@ -299,7 +345,7 @@ public final class LoadHarness {
         h.percentile(50), h.percentile(99), h.percentile(99.9), h.max(),
         Math.max(0, expected - got), outOfOrder, gaps, seq - seq0, ser1 - ser0, serverCores,
         clientCores, cpuPerDelivery, allocPerDelivery, heap, closedConnections(clients),
-        note.isEmpty() ? "" : note.trim());
+        cores, note.isEmpty() ? "" : note.trim());
   }
 
   /** Broadcasts as fast as the window allows for {@code seconds}; returns the next seq. */
@@ -361,60 +407,78 @@ public final class LoadHarness {
         "closed %,.0f deliveries/s (%d broadcasts) | open %,.0f/s p50 %s p99 %s p99.9 %s max %s"
             + " (%d samples) | lost %d out-of-order %d gaps %d closed %d | serialisations/broadcast"
             + " %.3f | server %.2f cores %.0f ns/delivery %.0f B/delivery | client %.2f cores"
-            + " | heap after GC %d MB%s",
+            + " | heap after GC %d MB | cores by thread %s%s",
         r.deliveriesPerSec(), r.closedBroadcasts(), r.openRate(), ms(r.p50Nanos()),
         ms(r.p99Nanos()), ms(r.p999Nanos()), ms(r.maxNanos()), r.latencySamples(), r.lost(),
         r.outOfOrder(), r.gaps(), r.closedConnections(), r.serialisationsPerBroadcast(),
         r.serverCores(), r.serverCpuPerDelivery(), r.serverAllocPerDelivery(), r.clientCores(),
-        r.heapAfterGc() >> 20, r.note().isEmpty() ? "" : " | " + r.note());
+        r.heapAfterGc() >> 20, cores(r.coresByThreadGroup()),
+        r.note().isEmpty() ? "" : " | " + r.note());
+  }
+
+  private static String cores(Map<String, Double> m) {
+    StringBuilder b = new StringBuilder();
+    m.forEach((k, v) -> b.append(b.length() == 0 ? "" : " ").append(k).append('=')
+        .append(String.format(Locale.ROOT, "%.2f", v)));
+    return b.toString();
   }
 
   static String ms(long nanos) {
     return String.format(Locale.ROOT, "%.2fms", nanos / 1e6);
   }
 
-  /** Prints the channels/bare ratios per N (medians over rounds when there are several). */
+  /**
+   * Prints, per N, each target against the first one of {@code --targets} (the baseline, normally
+   * {@code bare}): medians over rounds when there are several.
+   */
   public void printSummary(List<Result> results) {
+    String base = options.targets().get(0);
     Map<Integer, Map<String, List<Result>>> byN = new LinkedHashMap<>();
     for (Result r : results) {
       byN.computeIfAbsent(r.subscribers(), k -> new LinkedHashMap<>())
           .computeIfAbsent(r.target(), k -> new ArrayList<>()).add(r);
     }
     out.println();
-    out.println("| N | bare deliveries/s | channels deliveries/s | ratio (>= 1.0) | bare p99 @"
-        + options.rate() + "/s | channels p99 | p99 ratio (<= 1.2) | channels p50 / max | lost"
-        + " | out-of-order | serialisations/broadcast | server cores bare / channels | server"
-        + " B/delivery bare / channels | client cores |");
-    out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    out.println("| N | target | " + base + " deliveries/s | target deliveries/s | ratio (>= 1.0) | "
+        + base + " p99 @" + options.rate() + "/s | target p99 | p99 ratio (<= 1.2) | target p50 /"
+        + " max | lost | out-of-order | serialisations/broadcast | server cores " + base
+        + " / target | server CPU ns/delivery " + base + " / target | server B/delivery " + base
+        + " / target | client cores " + base + " / target | runs |");
+    out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (Map.Entry<Integer, Map<String, List<Result>>> e : byN.entrySet()) {
-      List<Result> bare = e.getValue().getOrDefault("bare", List.of());
-      List<Result> ch = e.getValue().getOrDefault("channels", List.of());
-      if (bare.isEmpty() || ch.isEmpty()) {
-        continue;
+      List<Result> bare = e.getValue().getOrDefault(base, List.of());
+      for (Map.Entry<String, List<Result>> t : e.getValue().entrySet()) {
+        List<Result> ch = t.getValue();
+        if (t.getKey().equals(base) || bare.isEmpty() || ch.isEmpty()) {
+          continue;
+        }
+        double bt = median(bare, Result::deliveriesPerSec);
+        double ct = median(ch, Result::deliveriesPerSec);
+        double bp = median(bare, r -> r.p99Nanos());
+        double cp = median(ch, r -> r.p99Nanos());
+        long lost = 0;
+        long ooo = 0;
+        for (Result r : ch) {
+          lost += r.lost();
+          ooo += r.outOfOrder();
+        }
+        for (Result r : bare) {
+          lost += r.lost();
+          ooo += r.outOfOrder();
+        }
+        out.printf(Locale.ROOT,
+            "| %d | %s | %,.0f | %,.0f | %.2f | %s | %s | %.2f | %s / %s | %d | %d | %.3f"
+                + " | %.2f / %.2f | %,.0f / %,.0f | %.0f / %.0f | %.2f / %.2f | %d+%d |%n",
+            e.getKey(), t.getKey(), bt, ct, ct / bt, ms((long) bp), ms((long) cp), cp / bp,
+            ms((long) median(ch, r -> r.p50Nanos())), ms((long) median(ch, r -> r.maxNanos())),
+            lost, ooo, median(ch, Result::serialisationsPerBroadcast),
+            median(bare, Result::serverCores), median(ch, Result::serverCores),
+            median(bare, Result::serverCpuPerDelivery), median(ch, Result::serverCpuPerDelivery),
+            median(bare, Result::serverAllocPerDelivery),
+            median(ch, Result::serverAllocPerDelivery),
+            median(bare, Result::clientCores), median(ch, Result::clientCores), bare.size(),
+            ch.size());
       }
-      double bt = median(bare, Result::deliveriesPerSec);
-      double ct = median(ch, Result::deliveriesPerSec);
-      double bp = median(bare, r -> r.p99Nanos());
-      double cp = median(ch, r -> r.p99Nanos());
-      long lost = 0;
-      long ooo = 0;
-      for (Result r : ch) {
-        lost += r.lost();
-        ooo += r.outOfOrder();
-      }
-      for (Result r : bare) {
-        lost += r.lost();
-        ooo += r.outOfOrder();
-      }
-      out.printf(Locale.ROOT,
-          "| %d | %,.0f | %,.0f | %.2f | %s | %s | %.2f | %s / %s | %d | %d | %.3f | %.2f / %.2f"
-              + " | %.0f / %.0f | %.2f / %.2f |%n",
-          e.getKey(), bt, ct, ct / bt, ms((long) bp), ms((long) cp), cp / bp,
-          ms((long) median(ch, r -> r.p50Nanos())), ms((long) median(ch, r -> r.maxNanos())),
-          lost, ooo, median(ch, Result::serialisationsPerBroadcast),
-          median(bare, Result::serverCores), median(ch, Result::serverCores),
-          median(bare, Result::serverAllocPerDelivery), median(ch, Result::serverAllocPerDelivery),
-          median(bare, Result::clientCores), median(ch, Result::clientCores));
     }
   }
 

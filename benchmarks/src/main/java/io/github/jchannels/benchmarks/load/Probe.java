@@ -22,7 +22,25 @@ final class Probe {
 
   /** One reading. */
   record Snapshot(long wallNanos, long processCpu, long clientCpu, long serverAlloc,
-      long clientAlloc, Map<Long, Long> allocByThread) {}
+      long clientAlloc, Map<Long, Long> allocByThread, Map<Long, Long> cpuByThread,
+      Map<Long, String> groupByThread) {}
+
+  /** The group of a thread, by name: where the server's time goes. */
+  static String group(String name) {
+    if (name.startsWith("WebSocketSelector")) {
+      return "selector";
+    }
+    if (name.startsWith("WebSocketWorker")) {
+      return "decoders";
+    }
+    if (name.equals("main") || name.startsWith("bench-publisher")) {
+      return "publisher";
+    }
+    if (name.startsWith("bench-client") || name.startsWith("idle-client")) {
+      return "client";
+    }
+    return "other-threads";
+  }
 
   private final Set<Long> clientThreads;
 
@@ -52,8 +70,35 @@ final class Probe {
       long t = THREADS.getThreadCpuTime(id);
       clientCpu += Math.max(0, t);
     }
+    Map<Long, Long> cpu = new HashMap<>();
+    Map<Long, String> groups = new HashMap<>();
+    java.lang.management.ThreadInfo[] infos = THREADS.getThreadInfo(ids);
+    for (int i = 0; i < ids.length; i++) {
+      long t = THREADS.getThreadCpuTime(ids[i]);
+      if (t >= 0 && infos[i] != null) {
+        cpu.put(ids[i], t);
+        groups.put(ids[i], group(infos[i].getThreadName()));
+      }
+    }
     return new Snapshot(System.nanoTime(), OS.getProcessCpuTime(), clientCpu, server, client,
-        byThread);
+        byThread, cpu, groups);
+  }
+
+  /**
+   * CPU seconds per thread group between two snapshots, plus "gc/jit/exited": process CPU not
+   * in any live Java thread (GC and compiler threads, threads that ended).
+   */
+  static Map<String, Double> cpuByGroup(Snapshot a, Snapshot b) {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    double threads = 0;
+    for (Map.Entry<Long, Long> e : b.cpuByThread().entrySet()) {
+      long before = a.cpuByThread().getOrDefault(e.getKey(), 0L);
+      double d = Math.max(0, e.getValue() - before) / 1e9;
+      threads += d;
+      out.merge(b.groupByThread().get(e.getKey()), d, Double::sum);
+    }
+    out.put("gc/jit/exited", Math.max(0, (b.processCpu() - a.processCpu()) / 1e9 - threads));
+    return out;
   }
 
   /** Allocation by non-client threads between two snapshots (threads born since count from 0). */

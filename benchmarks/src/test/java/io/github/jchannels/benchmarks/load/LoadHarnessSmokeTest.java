@@ -52,7 +52,7 @@ class LoadHarnessSmokeTest {
       assertThat(r.closedConnections()).as(report).isZero();
       assertThat(r.serialisationsPerBroadcast()).as(report).isEqualTo(1.0);
     }
-    assertThat(report).contains("| 20 |");
+    assertThat(report).contains("| 20 | channels |");
   }
 
   @Test
