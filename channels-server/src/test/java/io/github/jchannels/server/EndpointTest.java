@@ -26,6 +26,7 @@ class EndpointTest {
   /** Upper-cases text back; records calls, the threads they ran on and overlaps. */
   static class Upper implements ConnectionHandler {
     final List<String> calls = new CopyOnWriteArrayList<>();
+    final List<String> byConnection = new CopyOnWriteArrayList<>();
     final List<String> threads = new CopyOnWriteArrayList<>();
     final AtomicInteger inside = new AtomicInteger();
     final AtomicInteger overlaps = new AtomicInteger();
@@ -41,6 +42,7 @@ class EndpointTest {
     public void onOpen(Connection connection) {
       enter();
       calls.add("open " + connection.principal().getName());
+      byConnection.add(connection.id() + " open");
       inside.decrementAndGet();
     }
 
@@ -56,6 +58,7 @@ class EndpointTest {
     public void onClose(Connection connection, int code, String reason) {
       enter();
       calls.add("close " + code);
+      byConnection.add(connection.id() + " close " + code);
       inside.decrementAndGet();
     }
   }
@@ -87,8 +90,9 @@ class EndpointTest {
 
   @Test
   void connectedFirstThenTheHandlerSerially() {
-    upper.calls.clear();
+    String id;
     try (TestClient c = connect()) {
+      id = c.clientId;
       for (int i = 0; i < 20; i++) {
         c.send("abc" + i);
       }
@@ -97,8 +101,9 @@ class EndpointTest {
       }
       assertThat(server.connection(c.clientId).orElseThrow().path()).isEqualTo("/upper");
     }
-    await().until(() -> upper.calls.contains("close 1000"));
-    assertThat(upper.calls).containsExactly("open bob", "close 1000");
+    await().until(() -> upper.byConnection.contains(id + " close 1000"));
+    assertThat(upper.byConnection.stream().filter(s -> s.startsWith(id)))
+        .containsExactly(id + " open", id + " close 1000");
     assertThat(upper.overlaps).hasValue(0);
     assertThat(upper.threads).allSatisfy(t -> assertThat(t).startsWith("channels-server-"));
   }
