@@ -347,7 +347,14 @@ public final class RealChannelClient implements ChannelClient {
       }
     }, config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
     log.debug("Connecting to {} (attempt {})", config.uri(), attempt);
-    s.connect();
+    try {
+      s.connect();
+    } catch (RuntimeException e) { // e.g. no thread could be started: counts as a failed attempt
+      log.warn("Could not start connecting to {}", config.uri(), e);
+      sockets.remove(s);
+      connectionLost();
+      scheduleReconnect(CloseCodes.ABNORMAL, String.valueOf(e.getMessage()));
+    }
   }
 
   private void opened(WsSocket s) {
