@@ -28,38 +28,44 @@ class EndpointTest {
     final List<String> calls = new CopyOnWriteArrayList<>();
     final List<String> byConnection = new CopyOnWriteArrayList<>();
     final List<String> threads = new CopyOnWriteArrayList<>();
-    final AtomicInteger inside = new AtomicInteger();
+    final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> inside =
+        new java.util.concurrent.ConcurrentHashMap<>();
     final AtomicInteger overlaps = new AtomicInteger();
 
-    private void enter() {
+    /** Counts calls for one connection that overlap another call for the same connection. */
+    void enter(Connection c) {
       threads.add(Thread.currentThread().getName());
-      if (inside.incrementAndGet() > 1) {
+      if (inside.computeIfAbsent(c.id(), k -> new AtomicInteger()).incrementAndGet() > 1) {
         overlaps.incrementAndGet();
       }
     }
 
+    void exit(Connection c) {
+      inside.get(c.id()).decrementAndGet();
+    }
+
     @Override
     public void onOpen(Connection connection) {
-      enter();
+      enter(connection);
       calls.add("open " + connection.principal().getName());
       byConnection.add(connection.id() + " open");
-      inside.decrementAndGet();
+      exit(connection);
     }
 
     @Override
     public void onText(Connection connection, String text) {
-      enter();
+      enter(connection);
       connection.send(new Frame("{\"channel\":\"global\",\"type\":\"pong\",\"data\":{\"timestamp\":0},"
           + "\"text\":\"" + text.toUpperCase() + "\"}"));
-      inside.decrementAndGet();
+      exit(connection);
     }
 
     @Override
     public void onClose(Connection connection, int code, String reason) {
-      enter();
+      enter(connection);
       calls.add("close " + code);
       byConnection.add(connection.id() + " close " + code);
-      inside.decrementAndGet();
+      exit(connection);
     }
   }
 
