@@ -200,7 +200,7 @@ public final class Engine implements ConnectionHandler, Publisher {
         send(connection, codec.encode(Channels.global(),
             new GlobalEvent.SubscriptionSuccess(channel.name()), ref));
         welcome(connection, channel);
-        if (outcome == SubscriptionManager.Outcome.SUBSCRIBED) {
+        if (outcome == SubscriptionManager.Outcome.SUBSCRIBED && !listeners.isEmpty()) {
           ConnectionInfo info = info(connection);
           notify(l -> l.onSubscribe(info, channel.name()));
         }
@@ -246,7 +246,7 @@ public final class Engine implements ConnectionHandler, Publisher {
   private void unsubscribe(Connection connection, String name, @Nullable String ref) {
     boolean was = subscriptions.unsubscribe(connection, name);
     send(connection, codec.encode(Channels.global(), new GlobalEvent.Unsubscribed(clip(name)), ref));
-    if (was) {
+    if (was && !listeners.isEmpty()) {
       ConnectionInfo info = info(connection);
       notify(l -> l.onUnsubscribe(info, name));
     }
