@@ -72,16 +72,17 @@ final class ScriptedServer implements AutoCloseable {
 
   /** Sends raw text to every open connection. */
   void sendAll(String text) {
-    open.forEach(c -> c.send(text));
+    open.stream().filter(WebSocket::isOpen).forEach(c -> c.send(text));
   }
 
+  /** Sends {@code connected} to every open connection. */
   void sendConnectedAll() {
-    open.forEach(this::connected);
+    open.stream().filter(WebSocket::isOpen).forEach(this::connected);
   }
 
   /** Closes every open connection with {@code code}. */
   void closeAll(int code, String reason) {
-    open.forEach(c -> c.close(code, reason));
+    open.stream().filter(WebSocket::isOpen).forEach(c -> c.close(code, reason));
   }
 
   /** The next frame of {@code type} received, within 5 s, or null. */
@@ -129,10 +130,10 @@ final class ScriptedServer implements AutoCloseable {
 
     @Override
     public void onOpen(WebSocket conn, ClientHandshake handshake) {
-      connections.incrementAndGet();
       String auth = handshake.getFieldValue("Authorization");
       authorizations.add(auth == null ? "" : auth);
       open.add(conn);
+      connections.incrementAndGet();
       if (sendConnected) {
         connected(conn);
       }

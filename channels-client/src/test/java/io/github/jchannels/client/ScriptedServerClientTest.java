@@ -81,6 +81,7 @@ class ScriptedServerClientTest {
     assertThat(client.state().isReady()).isFalse();
     assertThat(server.frames).isEmpty();
 
+    await().until(() -> server.connections.get() == 1); // the server's own view
     server.sendConnectedAll();
     connected.get(5, TimeUnit.SECONDS);
     assertThat(client.state()).isInstanceOf(ConnectionState.Ready.class);
@@ -305,6 +306,7 @@ class ScriptedServerClientTest {
     states.await(s -> s instanceof ConnectionState.Open, 10);
     client.send(S1, msg("while away"));
     await().until(() -> client.queuedMessages() == 1);
+    await().until(() -> server.connections.get() == 2); // the server's own view
     server.sendConnectedAll();
     states.awaitReady();
     String first = server.frames.poll(5, TimeUnit.SECONDS);
