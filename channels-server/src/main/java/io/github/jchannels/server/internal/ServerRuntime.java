@@ -356,8 +356,9 @@ public final class ServerRuntime implements AutoCloseable {
     metrics.in(bytes);
     c.lastSeen = System.nanoTime();
     WsConnection.State s = c.state();
-    if (s != WsConnection.State.OPEN && s != WsConnection.State.AUTHENTICATING) {
-      return;
+    if (s != WsConnection.State.OPEN && s != WsConnection.State.AUTHENTICATING
+        || !c.socket.isOpen()) {
+      return; // rejected, or closing: input after the server's close frame is discarded
     }
     switch (c.admit(System.nanoTime())) {
       case ACCEPT -> { }
