@@ -171,6 +171,24 @@ class LimitsTest {
   }
 
   @Test
+  void authenticatorSlowerThanTheHandshakeTimeoutCloses1011WithoutConnected() {
+    CountDownLatch release = new CountDownLatch(1);
+    URI uri = start(ChannelServer.builder()
+        .authenticator(h -> {
+          release.await(); // a deliberately stuck identity service
+          return java.util.Optional.empty();
+        })
+        .limits(ServerLimits.builder().handshakeTimeout(Duration.ofMillis(300)).build()));
+    try (TestClient c = TestClient.open(uri)) {
+      assertThat(c.awaitClose()).isEqualTo(1011);
+      assertThat(c.messages).isEmpty();
+    } finally {
+      release.countDown();
+    }
+    assertThat(server.metrics().handshakeTimeouts()).isEqualTo(1);
+  }
+
+  @Test
   void silentTcpConnectionIsDroppedAfterTheHandshakeTimeout() throws Exception {
     start(ServerLimits.builder().handshakeTimeout(Duration.ofMillis(200)).build());
     try (RawSocket raw = new RawSocket(server.port(), 0)) {
