@@ -1,8 +1,9 @@
 package io.github.jchannels.server;
 
 /**
- * Hears of connections and subscriptions, registered with
- * {@link ChannelServer.Builder#listener}. Every method has an empty default.
+ * Hears of the connections and subscriptions of the channels endpoint, registered with
+ * {@link ChannelServer.Builder#listener} (extra endpoints have their own handler). Every method
+ * has an empty default.
  *
  * <p>Called on the server's executor in each connection's order (for one connection:
  * {@code onConnect}, then its subscribes and unsubscribes, then {@code onDisconnect} once);
