@@ -20,7 +20,8 @@ for candidate in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java || true)
     /usr/lib/jvm/*/bin/java /Library/Java/JavaVirtualMachines/*/Contents/Home/bin/java \
     "$HOME"/.sdkman/candidates/java/*/bin/java "$HOME"/.jdks/*/bin/java; do
   if [ -n "$candidate" ] && [ -x "$candidate" ] && [ "$(major "$candidate")" -ge 21 ]; then
-    exec "$candidate" -jar "$jar" "$@"
+    # one folder for pty4j's natives (the terminal) instead of a new /tmp/pty4j-* per run
+    exec "$candidate" -Dpty4j.tmpdir="$here/target/pty4j" -jar "$jar" "$@"
   fi
 done
 echo "The demo needs Java 21 or newer; set JAVA_HOME to one." >&2
