@@ -24,7 +24,6 @@ import io.github.jchannels.core.Subscription;
 import io.github.jchannels.core.transport.CloseCodes;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -74,6 +73,8 @@ public final class RealChannelClient implements ChannelClient {
   private final Callbacks callbacks;
   private final Joins joins;
   private final Requests requests;
+  /** Channel traffic sent while not ready. */
+  private final SendQueue queue;
   private final AtomicLong refs = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CopyOnWriteArrayList<Consumer<? super ConnectionState>> stateListeners =
@@ -83,8 +84,6 @@ public final class RealChannelClient implements ChannelClient {
   private final Listener socketListener = new Listener();
   /** Written on the loop only; read anywhere. */
   private volatile ConnectionState state = new ConnectionState.Idle();
-  /** The size of {@link #queue}, for {@link #queuedMessages()}. */
-  private volatile int queued;
 
   // ---- confined to the loop
   /** The current socket; null between attempts and after close. */
@@ -101,8 +100,6 @@ public final class RealChannelClient implements ChannelClient {
   private @Nullable ScheduledFuture<?> connectTimeoutTask;
   /** The heartbeat of the current connection; running only while ready. */
   private final Heartbeat heartbeat;
-  /** Channel traffic sent while not ready, oldest first; bounded by the queue capacity. */
-  private final ArrayDeque<Frames.Outgoing> queue = new ArrayDeque<>();
   private final List<CompletableFuture<Void>> connectWaiters = new ArrayList<>();
 
   public RealChannelClient(ClientConfig config) {
@@ -129,7 +126,8 @@ public final class RealChannelClient implements ChannelClient {
     this.loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.callbacks = new Callbacks(prefix + "-callbacks");
     this.joins = new Joins(codec, config.joins(), refs, callbacks, this::transmit);
-    this.requests = new Requests(loop, callbacks, this::unqueue);
+    this.queue = new SendQueue(config.sendQueueCapacity());
+    this.requests = new Requests(loop, callbacks, queue::remove);
     this.heartbeat = new Heartbeat(loop, config.clock(), config.pongTimeout(), metrics,
         ts -> transmit(new Frames.Outgoing(Channels.global().name(), "ping",
             codec.encode(Channels.global(), new GlobalEvent.Ping(ts)), null)),
@@ -278,7 +276,7 @@ public final class RealChannelClient implements ChannelClient {
 
   @Override
   public int queuedMessages() {
-    return queued;
+    return queue.size();
   }
 
   @Override
@@ -366,7 +364,7 @@ public final class RealChannelClient implements ChannelClient {
   }
 
   /** {@code connected}: ready; join every channel, then flush the queue, then ping. */
-  private void becameReady(WsSocket s, GlobalEvent.Connected c) {
+  private void becameReady(GlobalEvent.Connected c) {
     if (ready) {
       log.warn("Ignored a second 'connected' on one connection");
       return;
@@ -377,12 +375,10 @@ public final class RealChannelClient implements ChannelClient {
     connectTimeoutTask = null;
     setState(new ConnectionState.Ready(c.clientId()));
     joins.ready();
-    if (!queue.isEmpty()) {
+    if (queue.size() > 0) {
       log.debug("Flushing the send queue: {} messages", queue.size());
     }
-    while (!queue.isEmpty() && socket == s) {
-      Frames.Outgoing o = queue.pollFirst();
-      queued = queue.size();
+    for (Frames.Outgoing o = queue.poll(); o != null; o = queue.poll()) {
       transmit(o);
     }
     Duration interval = config.heartbeatInterval();
@@ -502,7 +498,6 @@ public final class RealChannelClient implements ChannelClient {
     sockets.clear();
     requests.failAll(closedException());
     queue.clear();
-    queued = 0;
     joins.cancelAll();
     closedFor(ConnectionState.CloseReason.NORMAL, CloseCodes.NORMAL, "client closed");
   }
@@ -514,17 +509,15 @@ public final class RealChannelClient implements ChannelClient {
       transmit(o);
       return;
     }
-    if (queue.size() >= config.sendQueueCapacity()) {
-      Frames.Outgoing dropped = queue.pollFirst();
+    Frames.Outgoing dropped = queue.add(o);
+    if (dropped != null) {
       metrics.dropped();
-      log.warn("Send queue full ({}): dropped the oldest message, {} on {}",
-          config.sendQueueCapacity(), dropped.type(), dropped.channel());
+      log.warn("Send queue full ({}): dropped the oldest message, {} on {}", queue.capacity(),
+          dropped.type(), dropped.channel());
       if (dropped.ref() != null) {
         requests.dropped(dropped.ref());
       }
     }
-    queue.addLast(o);
-    queued = queue.size();
   }
 
   private void transmit(Frames.Outgoing o) {
@@ -542,12 +535,6 @@ public final class RealChannelClient implements ChannelClient {
     }
   }
 
-  /** Removes a timed-out request from the queue. */
-  private void unqueue(String ref) {
-    queue.removeIf(o -> ref.equals(o.ref()));
-    queued = queue.size();
-  }
-
   // =================================================================== loop: receiving
 
   private void received(WsSocket s, String text) {
@@ -560,7 +547,7 @@ public final class RealChannelClient implements ChannelClient {
         Frames.typeOf(d), config.clock().instant(), text));
     switch (d) {
       case Decoded.Failure f -> invalidFrame(f, text);
-      case Decoded.Control c -> control(s, c.event(), c.ref());
+      case Decoded.Control c -> control(c.event(), c.ref());
       case Decoded.ReplyMessage r -> {
         if (!requests.reply(r.ref(), r.reply()) && !joins.reply(r.ref(), r.reply())) {
           log.debug("Reply to an unknown or expired request {}", r.ref());
@@ -581,9 +568,9 @@ public final class RealChannelClient implements ChannelClient {
         f.channel(), f.ref()));
   }
 
-  private void control(WsSocket s, GlobalEvent event, @Nullable String ref) {
+  private void control(GlobalEvent event, @Nullable String ref) {
     switch (event) {
-      case GlobalEvent.Connected c -> becameReady(s, c);
+      case GlobalEvent.Connected c -> becameReady(c);
       case GlobalEvent.Pong p -> heartbeat.pong(p.timestamp());
       case GlobalEvent.SubscriptionSuccess ok -> joins.subscribed(ok.channel(), ref);
       case GlobalEvent.SubscriptionError err -> {
