@@ -238,6 +238,10 @@ public final class ServerRuntime implements AutoCloseable {
 
   private void handshakeExpired(WsConnection c) {
     c.deadline = null;
+    if (c.socket.isClosed()) {
+      all.remove(c); // the peer went away during the handshake
+      return;
+    }
     if (c.transition(WsConnection.State.HANDSHAKING, WsConnection.State.REJECTED)) {
       metrics.handshakeTimeouts.increment();
       log.debug("Handshake of {} timed out", c.id());
@@ -269,6 +273,7 @@ public final class ServerRuntime implements AutoCloseable {
     if (refusal != null) {
       metrics.rejectedHandshakes.increment();
       c.transition(WsConnection.State.HANDSHAKING, WsConnection.State.REJECTED);
+      cancel(c.deadline);
       all.remove(c);
       log.debug("Refused handshake {}: {}", h, refusal);
       return refusal;
