@@ -141,19 +141,24 @@ class AuthAndOriginTest {
   }
 
   @Test
-  void slowAuthenticatorDoesNotBlockOtherConnections() {
+  void slowAuthenticatorDoesNotBlockOtherConnections() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
     URI uri = start(ChannelServer.builder().authenticator(h -> {
       if (h.queryParameter("slow").isPresent()) {
-        Thread.sleep(2000);
+        entered.countDown();
+        release.await(); // a stuck identity service, for this connection only
       }
       return Optional.of(new User("u"));
     }));
     TestClient slow = TestClient.open(URI.create(uri + "?slow=1"));
     try (TestClient fast = TestClient.connect(uri)) {
+      assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
       fast.assertAlive();
       assertThat(slow.messages).isEmpty();
     } finally {
-      slow.take(); // connected, eventually
+      release.countDown();
+      assertThat(slow.take().get("type").asText()).isEqualTo("connected");
       slow.close();
     }
   }
