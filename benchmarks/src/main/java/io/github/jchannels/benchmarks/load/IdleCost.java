@@ -25,6 +25,8 @@ import java.util.Map;
  * <pre>
  * ulimit -n 20000; java -cp benchmarks/target/benchmarks.jar \
  *     io.github.jchannels.benchmarks.load.IdleCost --n 1000,5000,10000
+ * (options: --targets bare,channels; --histogram LINES prints the server's class histogram at
+ * the largest count; --server-classes DIR_OR_JAR runs another channels-server build)
  * </pre>
  */
 public final class IdleCost {
@@ -36,6 +38,8 @@ public final class IdleCost {
   private final List<String> childJvmArgs;
   /** Lines of {@code jcmd GC.class_histogram} to print at the largest count (0: none). */
   private int histogramLines;
+  /** Another channels-server build (classes dir or jar) put first on the server's class path. */
+  private String serverClasses;
 
   /** Prints to {@code out}; {@code childJvmArgs} go to each server JVM. */
   public IdleCost(PrintStream out, List<String> childJvmArgs) {
@@ -49,6 +53,7 @@ public final class IdleCost {
     List<String> targets = List.of("bare", "channels");
     List<String> jvm = List.of();
     int histogram = 0;
+    String serverClasses = null;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--n" -> {
@@ -61,11 +66,13 @@ public final class IdleCost {
         case "--targets" -> targets = List.of(args[i + 1].split(","));
         case "--child-jvm-args" -> jvm = List.of(args[i + 1].trim().split("\\s+"));
         case "--histogram" -> histogram = Integer.parseInt(args[i + 1]);
+        case "--server-classes" -> serverClasses = args[i + 1];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     IdleCost c = new IdleCost(System.out, jvm);
     c.histogramLines = histogram;
+    c.serverClasses = serverClasses;
     Map<String, List<Row>> rows = new LinkedHashMap<>();
     for (String t : targets) {
       rows.put(t, c.measure(t, ns));
@@ -82,7 +89,7 @@ public final class IdleCost {
     cmd.add(javaCmd);
     cmd.addAll(childJvmArgs);
     cmd.add("-cp");
-    cmd.add(cp);
+    cmd.add(serverClasses == null ? cp : serverClasses + java.io.File.pathSeparator + cp);
     cmd.add(IdleServer.class.getName());
     cmd.add(target);
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();

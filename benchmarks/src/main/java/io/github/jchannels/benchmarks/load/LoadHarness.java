@@ -89,7 +89,8 @@ public final class LoadHarness {
       long p999Nanos, long maxNanos, long lost, long outOfOrder, long gaps, long broadcasts,
       long serialisations, double serverCores, double clientCores, double serverCpuPerDelivery,
       double serverAllocPerDelivery, long heapAfterGc, int closedConnections,
-      Map<String, Double> coresByThreadGroup, String note) {
+      Map<String, Double> coresByThreadGroup, double writeSyscallsPerDelivery,
+      double readSyscallsPerDelivery, String note) {
 
     /** Serialisations per broadcast (1.0 is the target). */
     public double serialisationsPerBroadcast() {
@@ -247,7 +248,7 @@ public final class LoadHarness {
 
   private Result failed(String target, int n, int connected, String note) {
     return new Result(target, n, connected, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, Map.of(), note);
+        0, Map.of(), 0, 0, note);
   }
 
   private long delivered(List<LoadClient> clients) {
@@ -345,7 +346,9 @@ public final class LoadHarness {
         h.percentile(50), h.percentile(99), h.percentile(99.9), h.max(),
         Math.max(0, expected - got), outOfOrder, gaps, seq - seq0, ser1 - ser0, serverCores,
         clientCores, cpuPerDelivery, allocPerDelivery, heap, closedConnections(clients),
-        cores, note.isEmpty() ? "" : note.trim());
+        cores, d1 > d0 ? (double) (s1.writeSyscalls() - s0.writeSyscalls()) / (d1 - d0) : 0,
+        d1 > d0 ? (double) (s1.readSyscalls() - s0.readSyscalls()) / (d1 - d0) : 0,
+        note.isEmpty() ? "" : note.trim());
   }
 
   /** Broadcasts as fast as the window allows for {@code seconds}; returns the next seq. */
@@ -407,12 +410,14 @@ public final class LoadHarness {
         "closed %,.0f deliveries/s (%d broadcasts) | open %,.0f/s p50 %s p99 %s p99.9 %s max %s"
             + " (%d samples) | lost %d out-of-order %d gaps %d closed %d | serialisations/broadcast"
             + " %.3f | server %.2f cores %.0f ns/delivery %.0f B/delivery | client %.2f cores"
-            + " | heap after GC %d MB | cores by thread %s%s",
+            + " | write/read syscalls per delivery %.3f/%.3f | heap after GC %d MB"
+            + " | cores by thread %s%s",
         r.deliveriesPerSec(), r.closedBroadcasts(), r.openRate(), ms(r.p50Nanos()),
         ms(r.p99Nanos()), ms(r.p999Nanos()), ms(r.maxNanos()), r.latencySamples(), r.lost(),
         r.outOfOrder(), r.gaps(), r.closedConnections(), r.serialisationsPerBroadcast(),
         r.serverCores(), r.serverCpuPerDelivery(), r.serverAllocPerDelivery(), r.clientCores(),
-        r.heapAfterGc() >> 20, cores(r.coresByThreadGroup()),
+        r.writeSyscallsPerDelivery(), r.readSyscallsPerDelivery(), r.heapAfterGc() >> 20,
+        cores(r.coresByThreadGroup()),
         r.note().isEmpty() ? "" : " | " + r.note());
   }
 
@@ -443,8 +448,9 @@ public final class LoadHarness {
         + base + " p99 @" + options.rate() + "/s | target p99 | p99 ratio (<= 1.2) | target p50 /"
         + " max | lost | out-of-order | serialisations/broadcast | server cores " + base
         + " / target | server CPU ns/delivery " + base + " / target | server B/delivery " + base
-        + " / target | client cores " + base + " / target | runs |");
-    out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        + " / target | write syscalls/delivery " + base + " / target | client cores " + base
+        + " / target | runs |");
+    out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (Map.Entry<Integer, Map<String, List<Result>>> e : byN.entrySet()) {
       List<Result> bare = e.getValue().getOrDefault(base, List.of());
       for (Map.Entry<String, List<Result>> t : e.getValue().entrySet()) {
@@ -468,7 +474,8 @@ public final class LoadHarness {
         }
         out.printf(Locale.ROOT,
             "| %d | %s | %,.0f | %,.0f | %.2f | %s | %s | %.2f | %s / %s | %d | %d | %.3f"
-                + " | %.2f / %.2f | %,.0f / %,.0f | %.0f / %.0f | %.2f / %.2f | %d+%d |%n",
+                + " | %.2f / %.2f | %,.0f / %,.0f | %.0f / %.0f | %.2f / %.2f | %.2f / %.2f"
+                + " | %d+%d |%n",
             e.getKey(), t.getKey(), bt, ct, ct / bt, ms((long) bp), ms((long) cp), cp / bp,
             ms((long) median(ch, r -> r.p50Nanos())), ms((long) median(ch, r -> r.maxNanos())),
             lost, ooo, median(ch, Result::serialisationsPerBroadcast),
@@ -476,6 +483,8 @@ public final class LoadHarness {
             median(bare, Result::serverCpuPerDelivery), median(ch, Result::serverCpuPerDelivery),
             median(bare, Result::serverAllocPerDelivery),
             median(ch, Result::serverAllocPerDelivery),
+            median(bare, Result::writeSyscallsPerDelivery),
+            median(ch, Result::writeSyscallsPerDelivery),
             median(bare, Result::clientCores), median(ch, Result::clientCores), bare.size(),
             ch.size());
       }

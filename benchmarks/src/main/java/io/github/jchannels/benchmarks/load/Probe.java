@@ -23,7 +23,25 @@ final class Probe {
   /** One reading. */
   record Snapshot(long wallNanos, long processCpu, long clientCpu, long serverAlloc,
       long clientAlloc, Map<Long, Long> allocByThread, Map<Long, Long> cpuByThread,
-      Map<Long, String> groupByThread) {}
+      Map<Long, String> groupByThread, long writeSyscalls, long readSyscalls) {}
+
+  /** {syscw, syscr} of this process from /proc/self/io, or {-1, -1}. */
+  static long[] syscalls() {
+    long w = -1;
+    long r = -1;
+    try {
+      for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/io"))) {
+        if (l.startsWith("syscw:")) {
+          w = Long.parseLong(l.substring(6).trim());
+        } else if (l.startsWith("syscr:")) {
+          r = Long.parseLong(l.substring(6).trim());
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return new long[] {-1, -1};
+    }
+    return new long[] {w, r};
+  }
 
   /** The group of a thread, by name: where the server's time goes. */
   static String group(String name) {
@@ -80,8 +98,9 @@ final class Probe {
         groups.put(ids[i], group(infos[i].getThreadName()));
       }
     }
+    long[] sys = syscalls();
     return new Snapshot(System.nanoTime(), OS.getProcessCpuTime(), clientCpu, server, client,
-        byThread, cpu, groups);
+        byThread, cpu, groups, sys[0], sys[1]);
   }
 
   /**
