@@ -97,8 +97,13 @@ final class TestClient implements AutoCloseable {
 
   String clientId;
 
+  /** Sends a text frame; dropped if the server already closed the connection. */
   void send(String text) {
-    ws.send(text);
+    try {
+      ws.send(text);
+    } catch (org.java_websocket.exceptions.WebsocketNotConnectedException e) {
+      // closed by the server meanwhile: the test asserts the close
+    }
   }
 
   void sendBinary(byte[] bytes) {
@@ -114,7 +119,7 @@ final class TestClient implements AutoCloseable {
 
   /** Sends an envelope; {@code data} is raw JSON. */
   void send(String channel, String type, String data, String ref) {
-    ws.send("{\"channel\":\"" + channel + "\",\"type\":\"" + type + "\",\"data\":" + data
+    send("{\"channel\":\"" + channel + "\",\"type\":\"" + type + "\",\"data\":" + data
         + (ref == null ? "" : ",\"ref\":\"" + ref + "\"") + "}");
   }
 

@@ -64,7 +64,10 @@ public final class Engine implements ConnectionHandler, Publisher {
   private final ConcurrentHashMap<Class<?>, Optional<Route>> routeCache = new ConcurrentHashMap<>();
   private volatile Publisher publisher = this;
 
-  /** One open connection and what the engine keeps about it. */
+  /**
+   * One open connection and what the engine keeps about it. Its monitor orders {@code connected}
+   * before anything sent by {@link #send(String, Channel, Event)} or {@link #notice}.
+   */
   private record Session(Connection connection, Instant connectedAt) {}
 
   /** Creates an engine for the endpoint at {@code path}. */
@@ -105,10 +108,14 @@ public final class Engine implements ConnectionHandler, Publisher {
   public void onOpen(Connection connection) {
     Instant now = connection instanceof ConnectionMeta m ? m.connectedAt() : clock.instant();
     subscriptions.register(connection);
-    // connected first: nothing can reach the connection before it is in the session map
-    connection.send(codec.encode(Channels.global(), new GlobalEvent.Connected(connection.id(),
-        clock.millis(), limits.heartbeatInterval().toMillis())));
-    sessions.put(connection.id(), new Session(connection, now));
+    Session session = new Session(connection, now);
+    // connected first: send and notice take the session's monitor, held here from the moment
+    // the session is visible until connected is queued
+    synchronized (session) {
+      sessions.put(connection.id(), session);
+      connection.send(codec.encode(Channels.global(), new GlobalEvent.Connected(connection.id(),
+          clock.millis(), limits.heartbeatInterval().toMillis())));
+    }
     ConnectionInfo info = info(connection);
     notify(l -> l.onConnect(info));
   }
@@ -378,7 +385,10 @@ public final class Engine implements ConnectionHandler, Publisher {
       checkEncodable(channel, event);
       return false;
     }
-    s.connection().send(codec.encode(channel, event));
+    Frame frame = codec.encode(channel, event);
+    synchronized (s) {
+      s.connection().send(frame);
+    }
     return true;
   }
 
@@ -394,9 +404,11 @@ public final class Engine implements ConnectionHandler, Publisher {
     Frame frame = codec.encode(channel, event);
     int n = 0;
     for (Session s : all) {
-      if (s.connection().isOpen()) {
-        s.connection().send(frame);
-        n++;
+      synchronized (s) {
+        if (s.connection().isOpen()) {
+          s.connection().send(frame);
+          n++;
+        }
       }
     }
     return n;
