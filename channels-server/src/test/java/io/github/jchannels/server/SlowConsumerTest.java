@@ -74,6 +74,30 @@ class SlowConsumerTest {
     }
   }
 
+  @Test
+  void slowConsumerThatNeverReadsIsDroppedAfterTheCloseTimeout() throws Exception {
+    server = ChannelServer.builder().host("127.0.0.1").port(0)
+        .limits(ServerLimits.builder().maxBufferedBytes(LIMIT)
+            .closeTimeout(Duration.ofMillis(500)).build())
+        .build().start();
+    try (RawSocket raw = new RawSocket(server.port(), 4096)) {
+      raw.write(RawSocket.request("/ws", true));
+      assertThat(raw.readHead()).startsWith("HTTP/1.1 101");
+      raw.out.write(maskedText(
+          "{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"session:f2\"}}"));
+      raw.out.flush();
+      await().until(() -> server.subscriberCount(Channels.session("f2")) == 1);
+      String chunk = "y".repeat(32 * 1024);
+      for (int i = 0; i < 2048 && server.metrics().slowConsumerCloses() == 0; i++) {
+        server.broadcast(Channels.session("f2"), new SessionEvent.StreamOutput("f2", chunk, i));
+      }
+      assertThat(server.metrics().slowConsumerCloses()).isEqualTo(1);
+      // it never answers the close frame: its TCP connection and queue are released anyway
+      await().atMost(Duration.ofSeconds(5)).until(() -> server.connections().isEmpty());
+      assertThat(server.subscriberCount(Channels.session("f2"))).isZero();
+    }
+  }
+
   /** A client-to-server (masked) text frame. */
   static byte[] maskedText(String text) {
     byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
