@@ -75,7 +75,8 @@ public final class IdleCost {
     c.serverClasses = serverClasses;
     Map<String, List<Row>> rows = new LinkedHashMap<>();
     for (String t : targets) {
-      rows.put(t, c.measure(t, ns));
+      int eq = t.indexOf('=');
+      rows.put(eq > 0 ? t.substring(0, eq) : t, c.measure(t, ns));
     }
     c.printSummary(rows);
   }
@@ -107,7 +108,7 @@ public final class IdleCost {
       long[] base = ask(in, w, p);
       long baseRss = rssKb(p.pid());
       try (LoadClient client = new LoadClient("idle-client", new InetSocketAddress("127.0.0.1",
-          port), path, "bare".equals(target) ? LoadClient.Protocol.BARE
+          port), path, target.endsWith("bare") ? LoadClient.Protocol.BARE
           : LoadClient.Protocol.CHANNELS)) {
         int have = 0;
         for (int n : counts) {
@@ -176,22 +177,29 @@ public final class IdleCost {
     return 0;
   }
 
-  /** Prints the per-connection table with ratios (channels over bare). */
+  /** Prints the per-connection table: every target against the first one (the baseline). */
   public void printSummary(Map<String, List<Row>> rows) {
-    List<Row> bare = rows.getOrDefault("bare", List.of());
-    List<Row> ch = rows.getOrDefault("channels", List.of());
+    List<String> names = new ArrayList<>(rows.keySet());
+    if (names.isEmpty()) {
+      return;
+    }
+    String baseName = names.get(0);
+    List<Row> bare = rows.get(baseName);
     out.println();
-    out.println("| connections | bare heap B/conn | channels heap B/conn | heap ratio (<= 2.0)"
-        + " | bare RSS B/conn | channels RSS B/conn | threads/conn bare / channels"
-        + " | total threads bare / channels |");
-    out.println("|---|---|---|---|---|---|---|---|");
-    for (int i = 0; i < Math.min(bare.size(), ch.size()); i++) {
-      Row b = bare.get(i);
-      Row c = ch.get(i);
-      out.printf(Locale.ROOT, "| %,d | %,.0f | %,.0f | %.2f | %,.0f | %,.0f | %.4f / %.4f"
-              + " | %d / %d |%n", c.connections(), b.heapPerConn(), c.heapPerConn(),
-          c.heapPerConn() / b.heapPerConn(), b.rssPerConn(), c.rssPerConn(), b.threadsPerConn(),
-          c.threadsPerConn(), b.threads(), c.threads());
+    out.println("| connections | target | " + baseName + " heap B/conn | target heap B/conn |"
+        + " heap ratio (<= 2.0) | " + baseName + " RSS B/conn | target RSS B/conn | threads/conn "
+        + baseName + " / target | total threads " + baseName + " / target |");
+    out.println("|---|---|---|---|---|---|---|---|---|");
+    for (String name : names.subList(1, names.size())) {
+      List<Row> ch = rows.get(name);
+      for (int i = 0; i < Math.min(bare.size(), ch.size()); i++) {
+        Row b = bare.get(i);
+        Row c = ch.get(i);
+        out.printf(Locale.ROOT, "| %,d | %s | %,.0f | %,.0f | %.2f | %,.0f | %,.0f | %.4f / %.4f"
+                + " | %d / %d |%n", c.connections(), name, b.heapPerConn(), c.heapPerConn(),
+            c.heapPerConn() / b.heapPerConn(), b.rssPerConn(), c.rssPerConn(),
+            b.threadsPerConn(), c.threadsPerConn(), b.threads(), c.threads());
+      }
     }
   }
 }

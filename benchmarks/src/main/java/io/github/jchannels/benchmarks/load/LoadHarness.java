@@ -124,7 +124,8 @@ public final class LoadHarness {
         LoadHarness options (defaults in brackets):
           --n 100,1000,5000        subscriber counts
           --targets bare,channels  servers to run, in this order; channels@DIR_OR_JAR loads
-                                   another channels-server build beside it (A/B in one run)
+                                   another channels-server build beside it (A/B in one run);
+                                   LABEL=TARGET reports TARGET under LABEL
           --warmup-seconds 3       closed-loop warm-up per run (not measured)
           --closed-seconds 10      closed-loop (max throughput) phase
           --open-seconds 10        open-loop (fixed rate) phase
@@ -158,6 +159,12 @@ public final class LoadHarness {
   }
 
   static Supplier<Target> factory(String name) {
+    int eq = name.indexOf('=');
+    if (eq > 0) {
+      String label = name.substring(0, eq);
+      Supplier<Target> inner = factory(name.substring(eq + 1));
+      return () -> new Renamed(inner.get(), label);
+    }
     if (name.startsWith("channels@")) {
       String location = name.substring("channels@".length());
       return () -> new Renamed(VariantLoader.channels(location), name);
@@ -437,7 +444,8 @@ public final class LoadHarness {
    * {@code bare}): medians over rounds when there are several.
    */
   public void printSummary(List<Result> results) {
-    String base = options.targets().get(0);
+    String first = options.targets().get(0);
+    String base = first.indexOf('=') > 0 ? first.substring(0, first.indexOf('=')) : first;
     Map<Integer, Map<String, List<Result>>> byN = new LinkedHashMap<>();
     for (Result r : results) {
       byN.computeIfAbsent(r.subscribers(), k -> new LinkedHashMap<>())

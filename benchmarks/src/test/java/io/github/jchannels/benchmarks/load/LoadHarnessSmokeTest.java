@@ -7,6 +7,7 @@ import io.github.jchannels.core.EventRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -63,10 +64,14 @@ class LoadHarnessSmokeTest {
     IdleCost idle = new IdleCost(out, List.of("-Xmx256m"));
     List<IdleCost.Row> bare = idle.measure("bare", List.of(10, 30));
     List<IdleCost.Row> channels = idle.measure("channels", List.of(10, 30));
-    idle.printSummary(Map.of("bare", bare, "channels", channels));
+    Map<String, List<IdleCost.Row>> rows = new LinkedHashMap<>();
+    rows.put("bare", bare);
+    rows.put("channels", channels);
+    idle.printSummary(rows);
     String report = bytes.toString(StandardCharsets.UTF_8);
     System.out.println(report);
 
+    assertThat(report).contains("| 30 | channels |");
     assertThat(bare).extracting(IdleCost.Row::connections).containsExactly(10, 30);
     assertThat(channels).extracting(IdleCost.Row::connections).containsExactly(10, 30);
     assertThat(bare).extracting(IdleCost.Row::receivers).containsExactly(10, 30);
