@@ -143,6 +143,7 @@ final class WsConnection implements Connection, ConnectionMeta {
     ByteBuffer buf = framed.duplicate();
     int size = framed.size();
     long now;
+    boolean first;
     synchronized (socket) {
       if (!socket.isOpen() || socket.isFlushAndClose()) {
         return;
@@ -155,11 +156,17 @@ final class WsConnection implements Connection, ConnectionMeta {
         buffered += size;
         now = buffered;
       }
+      first = socket.outQueue.isEmpty();
       socket.outQueue.add(buf);
     }
     server.metrics().out(size);
-    server.onWriteDemand(socket);
-    runtime.outputQueued(this);
+    if (first) {
+      // A non-empty queue already has a write demand (its first frame asked for one); asking
+      // once per burst spares a selector wake-up per frame. A demand the selector loses is
+      // re-armed by ServerRuntime's kick.
+      server.onWriteDemand(socket);
+      runtime.outputQueued(this);
+    }
     if (now > server.limits().maxBufferedBytes()) {
       slowConsumer();
     }
