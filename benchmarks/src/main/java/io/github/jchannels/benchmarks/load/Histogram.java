@@ -80,6 +80,9 @@ public final class Histogram {
     }
     long rank = (long) Math.ceil(percentile / 100.0 * total);
     rank = Math.max(1, Math.min(total, rank));
+    if (rank == total) {
+      return max;
+    }
     long seen = 0;
     for (int i = 0; i < counts.length; i++) {
       seen += counts[i];

@@ -51,7 +51,8 @@ public final class IdleCost {
   public static void main(String[] args) throws Exception {
     List<Integer> ns = List.of(1000, 5000, 10_000);
     List<String> targets = List.of("bare", "channels");
-    List<String> jvm = List.of();
+    // a fixed, pre-touched heap: RSS then grows only by what a connection costs outside the heap
+    List<String> jvm = List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch");
     int histogram = 0;
     String serverClasses = null;
     for (int i = 0; i + 1 < args.length; i += 2) {
