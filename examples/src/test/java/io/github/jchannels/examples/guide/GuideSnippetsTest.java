@@ -28,7 +28,17 @@ class GuideSnippetsTest {
 
   @Test
   void everyJavaBlockOfTheGuideIsACompiledSample() throws IOException {
-    String guide = Files.readString(ROOT.resolve("docs/guide.md"));
+    assertThat(check("docs/guide.md")).isGreaterThanOrEqualTo(8);
+  }
+
+  @Test
+  void everyJavaBlockOfTheReadmeIsACompiledSample() throws IOException {
+    assertThat(check("README.md")).isEqualTo(3);
+  }
+
+  /** Checks every java block of {@code doc}; returns how many were checked. */
+  private static int check(String doc) throws IOException {
+    String guide = Files.readString(ROOT.resolve(doc));
     Matcher m = BLOCK.matcher(guide);
     List<String> problems = new ArrayList<>();
     int checked = 0;
@@ -53,8 +63,8 @@ class GuideSnippetsTest {
       }
       checked++;
     }
-    assertThat(problems).isEmpty();
-    assertThat(checked).isGreaterThanOrEqualTo(8);
+    assertThat(problems).as(doc).isEmpty();
+    return checked;
   }
 
   private static String region(String source, String tag) {
