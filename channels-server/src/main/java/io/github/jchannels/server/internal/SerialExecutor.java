@@ -22,9 +22,9 @@ final class SerialExecutor {
   private final int maxPending;
   private final long maxPendingBytes;
   /** Guarded by this. */
-  private final Queue<Runnable> tasks = new ArrayDeque<>();
+  private final Queue<Runnable> tasks = new ArrayDeque<>(2);
   /** Guarded by this: the weights of the waiting tasks, in the order of {@link #tasks}. */
-  private final Queue<Long> weights = new ArrayDeque<>();
+  private final Queue<Long> weights = new ArrayDeque<>(2);
   /** Guarded by this: the sum of {@link #weights}. */
   private long pendingBytes;
   /** Guarded by this; true while a drain is scheduled or running. */

@@ -331,10 +331,12 @@ public final class ServerRuntime implements AutoCloseable {
       return;
     }
     c.authenticated(principal);
+    c.forgetHandshake();
     if (!c.transition(WsConnection.State.AUTHENTICATING, WsConnection.State.OPEN)) {
       return; // closed or timed out meanwhile
     }
     cancel(d);
+    c.deadline = null;
     metrics.totalConnections.increment();
     c.everOpened = true;
     open.put(c.id(), c);

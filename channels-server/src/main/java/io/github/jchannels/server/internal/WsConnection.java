@@ -7,13 +7,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.java_websocket.WebSocketImpl;
 import org.jspecify.annotations.Nullable;
@@ -24,11 +25,13 @@ import org.jspecify.annotations.Nullable;
  * <p>Outbound: every frame is written as a shared pre-framed buffer ({@link WsFrame}) straight
  * into Java-WebSocket's (unbounded) out queue; the bytes not yet written to the socket are
  * counted here, because the library cannot tell (NOTES.md). The counting happens in
- * {@link CountingChannel}, which sees every socket write. Over the limit the connection is a
- * slow consumer: its untouched queued frames are emptied and it is closed with 1013.
+ * {@link #write}, which {@link CountingChannel} routes every socket write through. Over the
+ * limit the connection is a slow consumer: it is closed with 1013 and the writer skips its
+ * queued frames that were not started.
  *
- * <p>Thread-safe. Lock order: the {@link WebSocketImpl} monitor (Java-WebSocket's own, taken by
- * its close methods) before {@link #outLock}; the socket writer takes only {@link #outLock}.
+ * <p>Thread-safe. Senders take the {@link WebSocketImpl} monitor (Java-WebSocket's own, also
+ * taken by its close methods) only to queue; the writer (selector thread) takes no lock, and is
+ * the only thread that moves buffer positions.
  */
 final class WsConnection implements Connection, ConnectionMeta {
   /** Life cycle; moves forward only. */
@@ -42,7 +45,8 @@ final class WsConnection implements Connection, ConnectionMeta {
   private final WsServer server;
   private final Instant acceptedAt = Instant.now();
   private final AtomicReference<State> state = new AtomicReference<>(State.HANDSHAKING);
-  private final ConcurrentMap<String, Object> attributes = new ConcurrentHashMap<>();
+  /** Created on first use. */
+  private volatile @Nullable ConcurrentMap<String, Object> attributes;
   /** Set at the handshake; null before. */
   private volatile @Nullable Handshake handshake;
   /** Set at the handshake; null before. */
@@ -60,13 +64,16 @@ final class WsConnection implements Connection, ConnectionMeta {
   /** Bytes read before the handshake completed. Decoder/selector thread only. */
   long handshakeBytes;
 
-  private final Object outLock = new Object();
-  /** Our buffers in Java-WebSocket's out queue, oldest first. Guarded by outLock. */
-  private final ArrayDeque<ByteBuffer> inflight = new ArrayDeque<>();
-  /** Bytes of {@link #inflight} not yet written. Guarded by outLock. */
-  private long buffered;
-  /** Guarded by outLock; once set, nothing more is queued. */
-  private boolean slow;
+  /**
+   * Bytes of our frames queued and not yet written. Our frames are the read-only buffers in
+   * Java-WebSocket's out queue (its own control frames are writable ones and not counted).
+   */
+  private final AtomicLong queued = new AtomicLong();
+  /** Once set, nothing more is queued and the writer skips our frames not yet started. */
+  private volatile boolean slow;
+  /** Kept from the handshake; "" before. */
+  private volatile String path = "";
+  private volatile @Nullable InetSocketAddress remote;
 
   /** Rate-limit window. Guarded by this. */
   private long windowStart = System.nanoTime();
@@ -98,17 +105,21 @@ final class WsConnection implements Connection, ConnectionMeta {
   /** Marks the connection closed; returns the state it was in. */
   State markClosed() {
     State was = state.getAndSet(State.CLOSED);
-    synchronized (outLock) {
-      inflight.clear();
-      buffered = 0;
-      slow = true;
-    }
+    slow = true;
+    queued.set(0);
     return was;
   }
 
   void handshake(Handshake h, Endpoint e) {
     this.handshake = h;
     this.endpoint = e;
+    this.path = h.path();
+    this.remote = h.remoteAddress().orElse(null);
+  }
+
+  /** Drops the handshake (its header map) once authentication no longer needs it. */
+  void forgetHandshake() {
+    this.handshake = null;
   }
 
   @Nullable Handshake handshake() {
@@ -140,31 +151,23 @@ final class WsConnection implements Connection, ConnectionMeta {
   /** Queues {@code frame} whatever the life-cycle state (e.g. the unauthorized error). */
   void enqueue(Frame frame) {
     WsFrame framed = WsFrame.of(frame);
-    ByteBuffer buf = framed.duplicate();
+    ByteBuffer buf = framed.readOnlyView();
     int size = framed.size();
     long now;
-    boolean first;
     synchronized (socket) {
-      if (!socket.isOpen() || socket.isFlushAndClose()) {
+      if (slow || !socket.isOpen() || socket.isFlushAndClose()) {
         return;
       }
-      synchronized (outLock) {
-        if (slow) {
-          return;
-        }
-        inflight.addLast(buf);
-        buffered += size;
-        now = buffered;
-      }
-      first = socket.outQueue.isEmpty();
+      // Queue first, count second: "now <= size" then proves that every byte queued before
+      // this frame was written before it became visible, the only case in which the selector
+      // can have found the queue empty and dropped its write interest without seeing this frame
+      // (Java-WebSocket's doWrite sets OP_READ after a batch). Then the kick re-arms it.
       socket.outQueue.add(buf);
+      now = queued.addAndGet(size);
     }
     server.metrics().out(size);
-    if (first) {
-      // A non-empty queue already has a write demand (its first frame asked for one); asking
-      // once per burst spares a selector wake-up per frame. A demand the selector loses is
-      // re-armed by ServerRuntime's kick.
-      server.onWriteDemand(socket);
+    server.onWriteDemand(socket);
+    if (now <= size) {
       runtime.outputQueued(this);
     }
     if (now > server.limits().maxBufferedBytes()) {
@@ -172,35 +175,80 @@ final class WsConnection implements Connection, ConnectionMeta {
     }
   }
 
-  /** Writes {@code src} to {@code channel}, counting it if it is one of our buffers. */
+  private static final int MAX_GATHER = 64;
+  private static final long MAX_GATHER_BYTES = 256 * 1024;
+
+  /**
+   * Writes {@code src}, the head of the out queue, to {@code channel} (selector thread only; no
+   * lock is held across the system call). With several frames queued on a plain socket, one
+   * gathering write sends the head and the frames behind it; Java-WebSocket then finds those
+   * written and moves past them without a system call each. Once the connection is a slow
+   * consumer our frames not yet started are skipped; one half written stays whole, so the peer
+   * can still read the close frame behind it.
+   */
   int write(ByteChannel channel, ByteBuffer src) throws IOException {
-    synchronized (outLock) {
-      int n = channel.write(src);
-      if (n > 0 && inflight.peekFirst() == src) {
-        buffered -= n;
-        if (!src.hasRemaining()) {
-          inflight.pollFirst();
-        }
-      }
-      return n;
+    if (!src.hasRemaining()) {
+      return 0; // already written by an earlier gathering write
     }
+    if (slow && src.isReadOnly() && src.position() == 0) {
+      src.position(src.limit());
+      return 0;
+    }
+    if (!slow && channel instanceof GatheringByteChannel g && socket.outQueue.size() > 1) {
+      return gather(g, src);
+    }
+    int before = src.position();
+    int n = channel.write(src);
+    if (src.isReadOnly()) {
+      queued.addAndGet(before - src.position());
+    }
+    return n;
+  }
+
+  private int gather(GatheringByteChannel g, ByteBuffer head) throws IOException {
+    Object[] now = socket.outQueue.toArray();
+    ByteBuffer[] batch = new ByteBuffer[Math.min(MAX_GATHER, now.length)];
+    int[] before = new int[batch.length];
+    int k = 0;
+    long bytes = 0;
+    boolean seenHead = false;
+    for (Object o : now) {
+      ByteBuffer b = (ByteBuffer) o;
+      if (!seenHead) {
+        if (b != head) {
+          continue;
+        }
+        seenHead = true;
+      }
+      if (k == batch.length || bytes >= MAX_GATHER_BYTES) {
+        break;
+      }
+      before[k] = b.position();
+      batch[k++] = b;
+      bytes += b.remaining();
+    }
+    if (k == 0) {
+      batch[0] = head;
+      before[0] = head.position();
+      k = 1;
+    }
+    long n = g.write(batch, 0, k);
+    long ours = 0;
+    for (int i = 0; i < k; i++) {
+      if (batch[i].isReadOnly()) {
+        ours += batch[i].position() - before[i];
+      }
+    }
+    queued.addAndGet(-ours);
+    return (int) Math.min(Integer.MAX_VALUE, n);
   }
 
   private void slowConsumer() {
-    synchronized (outLock) {
+    synchronized (socket) {
       if (slow) {
         return;
       }
       slow = true;
-      // Frames the socket has not started are emptied (the writer skips them); a frame it is
-      // halfway through stays whole so the peer can still read the close frame.
-      for (ByteBuffer b : inflight) {
-        if (b.position() == 0) {
-          b.position(b.limit());
-        }
-      }
-      inflight.clear();
-      buffered = 0;
     }
     server.metrics().slowConsumerCloses.increment();
     close(io.github.jchannels.core.transport.CloseCodes.TRY_AGAIN_LATER, "slow consumer");
@@ -208,9 +256,7 @@ final class WsConnection implements Connection, ConnectionMeta {
 
   @Override
   public long bufferedBytes() {
-    synchronized (outLock) {
-      return buffered;
-    }
+    return Math.max(0, queued.get());
   }
 
   // ------------------------------------------------------------- closing
@@ -271,19 +317,27 @@ final class WsConnection implements Connection, ConnectionMeta {
 
   @Override
   public ConcurrentMap<String, Object> attributes() {
-    return attributes;
+    ConcurrentMap<String, Object> a = attributes;
+    if (a == null) {
+      synchronized (this) {
+        a = attributes;
+        if (a == null) {
+          a = new ConcurrentHashMap<>();
+          attributes = a;
+        }
+      }
+    }
+    return a;
   }
 
   @Override
   public String path() {
-    Handshake h = handshake;
-    return h == null ? "" : h.path();
+    return path;
   }
 
   @Override
   public @Nullable InetSocketAddress remoteAddress() {
-    Handshake h = handshake;
-    return h == null ? null : h.remoteAddress().orElse(null);
+    return remote;
   }
 
   @Override

@@ -48,6 +48,11 @@ final class WsFrame {
     return bytes.duplicate();
   }
 
+  /** A read-only view of the shared bytes, positioned at 0 (our frames are the read-only ones). */
+  ByteBuffer readOnlyView() {
+    return bytes.asReadOnlyBuffer();
+  }
+
   /** Header plus payload bytes. */
   int size() {
     return bytes.capacity();
