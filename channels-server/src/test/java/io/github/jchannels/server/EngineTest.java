@@ -98,6 +98,39 @@ class EngineTest {
   }
 
   @Test
+  void replyIsAtMostOnceAndNotAfterTheHandlerReturned() {
+    List<Throwable> thrown = new CopyOnWriteArrayList<>();
+    List<Request<WorkEvent, WorkEvent.Run>> kept = new CopyOnWriteArrayList<>();
+    Engine e = new Engine(
+        Codec.forServer(EventRegistry.builder().withDefaults().add(WorkEvent.FAMILY).build()),
+        ServerLimits.defaults(),
+        List.of(new Route(WorkEvent.FAMILY, WorkEvent.Run.class,
+            (EventHandler<WorkEvent, WorkEvent.Run>) r -> {
+              r.reply(Reply.ok(1));
+              try {
+                r.reply(Reply.ok(2));
+              } catch (IllegalStateException x) {
+                thrown.add(x);
+              }
+              assertThat(r.replied()).isTrue();
+              kept.add(r);
+            })),
+        Map.of(), Map.of(), List.of(), new Metrics(), Clock.systemUTC(), "/ws");
+    try (InMemoryTransport transport = new InMemoryTransport(e)) {
+      InMemoryConnection c = transport.open();
+      c.takeText(T);
+      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:1\"}}");
+      c.takeText(T);
+      c.receive("{\"channel\":\"work:1\",\"type\":\"run\",\"data\":{\"job\":\"j\"},\"ref\":\"7\"}");
+      assertThat(c.takeText(T)).contains("\"response\":1", "\"ref\":\"7\"");
+      c.assertNoMoreFrames();
+      assertThat(thrown).hasSize(1);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> kept.get(0).reply(Reply.ok(3)))
+          .isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
   void answersPingsOnTheFastPathOnlyForValidPingsOfOpenConnections() {
     try (InMemoryTransport transport = new InMemoryTransport(engine)) {
       InMemoryConnection c = transport.open();
