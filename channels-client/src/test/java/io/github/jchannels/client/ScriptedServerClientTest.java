@@ -298,7 +298,9 @@ class ScriptedServerClientTest {
 
   @Test
   void afterReconnectionChannelsAreJoinedAgainBeforeTheQueueIsFlushed() throws Exception {
-    connect(fast(server.uri()));
+    // a connect timeout far above the test's waits: the server withholds 'connected' on purpose,
+    // and a not-ready timeout would open a third connection under a loaded machine
+    connect(fast(server.uri()).connectTimeout(Duration.ofSeconds(60)));
     client.subscribe(S1, e -> {}).joined().get(5, TimeUnit.SECONDS);
     server.take("subscribe");
     server.sendConnected = false;
