@@ -241,7 +241,7 @@ public final class LoadHarness {
         int receivers = target.receivers();
         if (connected < n || receivers != connected) {
           String why = clients.get(0).lastError();
-          return failed(targetName, n, connected, "connected " + connected + "/" + n
+          return failed(target.name(), n, connected, "connected " + connected + "/" + n
               + ", server sees " + receivers + (why.isEmpty() ? "" : ": " + why));
         }
         return measure(target, n, clients, new Probe(clientThreads));
@@ -448,6 +448,9 @@ public final class LoadHarness {
     String base = first.indexOf('=') > 0 ? first.substring(0, first.indexOf('=')) : first;
     Map<Integer, Map<String, List<Result>>> byN = new LinkedHashMap<>();
     for (Result r : results) {
+      if (r.deliveriesPerSec() == 0) {
+        continue; // a run that failed (its line says why) is not part of the medians
+      }
       byN.computeIfAbsent(r.subscribers(), k -> new LinkedHashMap<>())
           .computeIfAbsent(r.target(), k -> new ArrayList<>()).add(r);
     }

@@ -57,6 +57,9 @@ final class Probe {
     if (name.startsWith("bench-client") || name.startsWith("idle-client")) {
       return "client";
     }
+    if (name.startsWith("HttpClient")) {
+      return "http-client";
+    }
     return "other-threads";
   }
 

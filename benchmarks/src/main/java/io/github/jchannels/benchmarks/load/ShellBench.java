@@ -92,8 +92,10 @@ public final class ShellBench {
         long[] z = viaSocket(file, dir, false);
         double zr = z[0] * 1e9 / z[1];
         out.printf(Locale.ROOT, "cat %,d bytes (file %,d): direct PTY %.1f MB/s | via socket %.1f"
-                + " MB/s (%.2fx) | via socket, no coalescing %.1f MB/s (%.2fx)%n", d[0], size,
-            dr / 1e6, sr / 1e6, sr / dr, zr / 1e6, zr / dr);
+                + " MB/s (%.2fx; this process %.2f cores, of which the client %.2f)"
+                + " | via socket, no coalescing %.1f MB/s (%.2fx)%n", d[0], size,
+            dr / 1e6, sr / 1e6, sr / dr, s[3] / (double) s[1], s[2] / (double) s[1], zr / 1e6,
+            zr / dr);
         if (s[0] != d[0] || z[0] != d[0]) {
           out.printf(Locale.ROOT, "  note: byte counts differ (direct %d, socket %d / %d)%n",
               d[0], s[0], z[0]);
@@ -234,9 +236,7 @@ public final class ShellBench {
         partial.setLength(0);
         if (counting && text.contains("\"type\":\"output\"")) {
           try {
-            JsonNode n = JSON.readTree(text);
-            outputBytes += n.path("data").path("data").asText()
-                .getBytes(StandardCharsets.UTF_8).length;
+            outputBytes += outputUtf8Length(text);
           } catch (IOException e) {
             messages.add(text);
           }
@@ -249,6 +249,39 @@ public final class ShellBench {
       }
       webSocket.request(1);
       return null;
+    }
+
+    /** The UTF-8 length of {@code data.data} of an output event, read with a streaming parser. */
+    private static long outputUtf8Length(String text) throws IOException {
+      try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(text)) {
+        int depth = 0;
+        boolean inData = false;
+        com.fasterxml.jackson.core.JsonToken t;
+        while ((t = p.nextToken()) != null) {
+          if (t == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+            depth++;
+          } else if (t == com.fasterxml.jackson.core.JsonToken.END_OBJECT) {
+            depth--;
+          } else if (t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && "data".equals(
+              p.currentName())) {
+            if (depth == 1) {
+              inData = true;
+            } else if (depth == 2 && inData) {
+              p.nextToken();
+              char[] chars = p.getTextCharacters();
+              int off = p.getTextOffset();
+              int len = p.getTextLength();
+              long n = 0;
+              for (int i = off; i < off + len; i++) {
+                char c = chars[i];
+                n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+              }
+              return n;
+            }
+          }
+        }
+        return 0;
+      }
     }
 
     String await(String type, Duration timeout) throws Exception {
@@ -289,15 +322,181 @@ public final class ShellBench {
         + "{\"cols\":200,\"rows\":50}}";
   }
 
-  /** {@code cat file} as the shell's program, read over the socket; returns {bytes, nanos}. */
+  /**
+   * {@code cat file} as the shell's program, read over the socket by {@link RawClient} (one
+   * thread, no JSON tree: the load side's CPU is kept small, since it shares the 2 cores);
+   * returns {bytes, nanos, CPU nanos of the client thread, CPU nanos of this process}.
+   */
   static long[] viaSocket(Path file, Path dir, boolean coalesce) throws Exception {
     ShellConfig config = config(dir, coalesce).command("cat", file.toString()).build();
-    try (ShellServer s = new ShellServer(config); Client c = new Client(s.uri(), true)) {
-      c.await("connected", Duration.ofSeconds(10));
-      long t0 = System.nanoTime();
-      c.send(init("cat"));
-      c.await("exit", Duration.ofSeconds(120));
-      return new long[] {c.outputBytes, c.exitAt - t0};
+    try (ShellServer s = new ShellServer(config)) {
+      var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      Probe.Snapshot a = new Probe(java.util.Set.of()).take();
+      long cpu0 = threads.getCurrentThreadCpuTime();
+      long[] r = RawClient.cat(s.server.port(), s.shells.path(), init("cat"));
+      long cpu1 = threads.getCurrentThreadCpuTime();
+      Probe.Snapshot b = new Probe(java.util.Set.of()).take();
+      return new long[] {r[0], r[1], cpu1 - cpu0, b.processCpu() - a.processCpu()};
+    }
+  }
+
+  /** A minimal blocking WebSocket client that counts the UTF-8 bytes of {@code output} events. */
+  static final class RawClient {
+    private static final byte[] OUTPUT = "\"type\":\"output\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EXIT = "\"type\":\"exit\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR = "\"type\":\"error\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONNECTED = "\"type\":\"connected\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "\"data\":{\"data\":\"".getBytes(StandardCharsets.US_ASCII);
+
+    /** Connects, sends {@code init} after {@code connected}, reads until {@code exit}: {bytes, nanos}. */
+    static long[] cat(int port, String path, String init) throws IOException {
+      try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+          new java.net.InetSocketAddress("127.0.0.1", port))) {
+        ch.write(java.nio.ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+            + "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII)));
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+        byte[] a = buf.array();
+        int end = 0;
+        int p;
+        while ((p = indexOf(a, 0, end, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII))) < 0) {
+          end = fill(ch, buf, end);
+        }
+        if (!new String(a, 0, 12, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 101")) {
+          throw new IOException("upgrade refused: " + new String(a, 0, p, StandardCharsets.US_ASCII));
+        }
+        p += 4;
+        long bytes = 0;
+        long t0 = 0;
+        while (true) {
+          if (end - p < 10 && (end - p < 2 || headerLength(a, p) > end - p)) {
+            System.arraycopy(a, p, a, 0, end - p);
+            end -= p;
+            p = 0;
+            end = fill(ch, buf, end);
+            continue;
+          }
+          int h = headerLength(a, p);
+          long len = payloadLength(a, p);
+          if (len > a.length - 16) {
+            throw new IOException("frame too large: " + len);
+          }
+          if (end - p < h + len) {
+            System.arraycopy(a, p, a, 0, end - p);
+            end -= p;
+            p = 0;
+            while (end < h + len) {
+              end = fill(ch, buf, end);
+            }
+            continue;
+          }
+          int op = a[p] & 0x0f;
+          int start = p + h;
+          int stop = (int) (start + len);
+          if (op == 1) {
+            if (indexOf(a, start, Math.min(stop, start + 64), OUTPUT) >= 0) {
+              bytes += unescapedLength(a, indexOf(a, start, stop, DATA) + DATA.length, stop);
+            } else if (indexOf(a, start, stop, CONNECTED) >= 0) {
+              t0 = System.nanoTime();
+              ch.write(java.nio.ByteBuffer.wrap(masked(init.getBytes(StandardCharsets.UTF_8))));
+            } else if (indexOf(a, start, stop, EXIT) >= 0) {
+              return new long[] {bytes, System.nanoTime() - t0};
+            } else if (indexOf(a, start, stop, ERROR) >= 0) {
+              throw new IOException(new String(a, start, stop - start, StandardCharsets.UTF_8));
+            }
+          } else if (op == 8) {
+            throw new IOException("closed by the server");
+          }
+          p = stop;
+        }
+      }
+    }
+
+    private static int fill(java.nio.channels.SocketChannel ch, java.nio.ByteBuffer buf, int end)
+        throws IOException {
+      buf.limit(buf.capacity()).position(end);
+      if (ch.read(buf) < 0) {
+        throw new IOException("connection closed");
+      }
+      return buf.position();
+    }
+
+    private static int headerLength(byte[] a, int p) {
+      int l = a[p + 1] & 0x7f;
+      return l < 126 ? 2 : l == 126 ? 4 : 10;
+    }
+
+    private static long payloadLength(byte[] a, int p) {
+      int l = a[p + 1] & 0x7f;
+      if (l < 126) {
+        return l;
+      }
+      if (l == 126) {
+        return ((a[p + 2] & 0xff) << 8) | (a[p + 3] & 0xff);
+      }
+      long n = 0;
+      for (int i = 0; i < 8; i++) {
+        n = (n << 8) | (a[p + 2 + i] & 0xff);
+      }
+      return n;
+    }
+
+    /** UTF-8 length of the JSON string starting at {@code from} (after its opening quote). */
+    private static long unescapedLength(byte[] a, int from, int to) {
+      long n = 0;
+      int i = from;
+      while (i < to) {
+        byte b = a[i];
+        if (b == '"') {
+          return n;
+        }
+        if (b != '\\') {
+          n++;
+          i++;
+          continue;
+        }
+        byte e = a[i + 1];
+        if (e != 'u') {
+          n++;
+          i += 2;
+          continue;
+        }
+        int c = Integer.parseInt(new String(a, i + 2, 4, StandardCharsets.US_ASCII), 16);
+        n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate((char) c) ? 2 : 3;
+        i += 6;
+      }
+      return n;
+    }
+
+    private static int indexOf(byte[] a, int from, int to, byte[] key) {
+      outer:
+      for (int i = Math.max(0, from); i <= to - key.length; i++) {
+        for (int k = 0; k < key.length; k++) {
+          if (a[i + k] != key[k]) {
+            continue outer;
+          }
+        }
+        return i;
+      }
+      return -1;
+    }
+
+    private static byte[] masked(byte[] payload) {
+      int len = payload.length;
+      int header = len < 126 ? 2 : 4;
+      byte[] out = new byte[header + 4 + len];
+      out[0] = (byte) 0x81;
+      if (len < 126) {
+        out[1] = (byte) (0x80 | len);
+      } else {
+        out[1] = (byte) (0x80 | 126);
+        out[2] = (byte) (len >>> 8);
+        out[3] = (byte) len;
+      }
+      // mask key 0: the payload is sent as is
+      System.arraycopy(payload, 0, out, header + 4, len);
+      return out;
     }
   }
 
