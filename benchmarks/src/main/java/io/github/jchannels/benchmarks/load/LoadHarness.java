@@ -249,6 +249,13 @@ public final class LoadHarness {
         for (LoadClient c : clients) {
           c.close();
         }
+        // let the server see every connection go before it stops: a Java-WebSocket server
+        // stopped with connections still open leaves their sockets (and file descriptors) open
+        long until = System.nanoTime() + (Boolean.getBoolean("bench.closeServerAtOnce") ? 0
+            : Duration.ofSeconds(20).toNanos());
+        while (target.receivers() > 0 && System.nanoTime() < until) {
+          Thread.sleep(10);
+        }
       }
     }
   }
