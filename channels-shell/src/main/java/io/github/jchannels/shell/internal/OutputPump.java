@@ -57,6 +57,8 @@ public final class OutputPump {
   private final StringBuilder pending = new StringBuilder();
   /** Whether a timed flush is scheduled. Guarded by {@code this}. */
   private boolean flushScheduled;
+  /** Guarded by this: System.nanoTime() of the last chunk handed to the sink. */
+  private long lastFlushNanos = Long.MIN_VALUE / 2;
   /** Held while taking pending text and handing it to the sink, so chunks stay in order. */
   private final Object sinkLock = new Object();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -162,6 +164,12 @@ public final class OutputPump {
     synchronized (this) {
       pending.append(text);
       full = pending.length() >= settings.maxChunkChars();
+      // leading edge: output after a quiet period (an echoed keystroke) goes out at once; only
+      // output that follows a chunk within coalesceDelay waits to be coalesced
+      if (!full && !flushScheduled
+          && System.nanoTime() - lastFlushNanos >= settings.coalesceDelay().toNanos()) {
+        full = true;
+      }
       if (!full && !flushScheduled) {
         flushScheduled = true;
         try {
@@ -194,6 +202,7 @@ public final class OutputPump {
         }
         chunk = pending.toString();
         pending.setLength(0);
+        lastFlushNanos = System.nanoTime();
         if (pending.capacity() > 4 * settings.maxChunkChars()) {
           pending.trimToSize();
         }
