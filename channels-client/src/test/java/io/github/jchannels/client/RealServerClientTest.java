@@ -32,7 +32,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -322,7 +321,7 @@ class RealServerClientTest {
   @Test
   void noClientThreadRemainsAfterCloseAgainstARealServer() throws Exception {
     ChannelServer server = server(0);
-    Set<String> before = socketThreads();
+    Set<String> before = SocketThreads.live();
     ChannelClient client = ChannelClient.builder(uri(server)).name("realleak").build();
     client.subscribe(S1, e -> {});
     client.connect().get(10, TimeUnit.SECONDS);
@@ -330,15 +329,8 @@ class RealServerClientTest {
     client.close();
     assertThat(Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().startsWith("realleak-"))).isEmpty();
-    await().atMost(Duration.ofSeconds(3)).until(() -> before.containsAll(socketThreads()));
+    await().atMost(Duration.ofSeconds(3)).until(() -> before.containsAll(SocketThreads.live()));
     await().until(() -> server.subscriberCount(S1) == 0); // the server saw the close
-  }
-
-  private static Set<String> socketThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-        .map(Thread::getName)
-        .filter(n -> n.startsWith("WebSocketConnectReadThread") || n.startsWith("WebSocketWriteThread"))
-        .collect(Collectors.toSet());
   }
 
   @Test

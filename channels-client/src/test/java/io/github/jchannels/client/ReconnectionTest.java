@@ -147,7 +147,7 @@ class ReconnectionTest {
 
   @Test
   void noThreadOfTheClientRemainsAfterClose() throws Exception {
-    Set<String> before = socketThreads();
+    Set<String> before = SocketThreads.live();
     try (ScriptedServer server = new ScriptedServer()) {
       ChannelClient client = ChannelClient.builder(server.uri()).name("leakcheck")
           .useServerHeartbeatInterval(false)
@@ -162,7 +162,7 @@ class ReconnectionTest {
       assertThat(threads("leakcheck")).isNotEmpty();
       client.close();
       assertThat(threads("leakcheck")).isEmpty(); // close() waited for its own threads
-      await().atMost(Duration.ofSeconds(3)).until(() -> before.containsAll(socketThreads()));
+      await().atMost(Duration.ofSeconds(3)).until(() -> before.containsAll(SocketThreads.live()));
       assertThat(client.state()).isEqualTo(
           new ConnectionState.Closed(ConnectionState.CloseReason.NORMAL, 1000, "client closed"));
       assertThat(client.send(io.github.jchannels.core.Channels.session("x"),
@@ -190,16 +190,9 @@ class ReconnectionTest {
         .map(Thread::getName).filter(n -> n.startsWith(prefix + "-")).collect(Collectors.toSet());
   }
 
-  private static Set<String> socketThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-        .map(Thread::getName)
-        .filter(n -> n.startsWith("WebSocketConnectReadThread") || n.startsWith("WebSocketWriteThread"))
-        .collect(Collectors.toSet());
-  }
-
   @Test
   void aHandshakeThatNeverCompletesTimesOutAndCloseStillEndsEveryThread() throws Exception {
-    Set<String> before = socketThreads();
+    Set<String> before = SocketThreads.live();
     try (java.net.ServerSocket blackHole = new java.net.ServerSocket(0, 50,
         java.net.InetAddress.getLoopbackAddress())) {
       List<java.net.Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -228,7 +221,7 @@ class ReconnectionTest {
       states.await(s -> s instanceof ConnectionState.Connecting c && c.attempt() == 1, 5);
       client.close(); // while the second handshake hangs
       assertThat(threads("blackhole")).isEmpty();
-      await().atMost(Duration.ofSeconds(3)).until(() -> before.containsAll(socketThreads()));
+      await().atMost(Duration.ofSeconds(3)).until(() -> before.containsAll(SocketThreads.live()));
       for (java.net.Socket s : accepted) {
         s.close();
       }
