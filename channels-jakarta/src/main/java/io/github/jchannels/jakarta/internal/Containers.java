@@ -1,0 +1,127 @@
+package io.github.jchannels.jakarta.internal;
+
+import io.github.jchannels.server.ServerLimits;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the Jakarta WebSocket API leaves to each container, found by reflection on the session's
+ * class so that no container is a compile-time dependency (NOTES.md, "Jakarta WebSocket"):
+ *
+ * <ul>
+ *   <li>pause/resume reading: Tomcat's {@code WsSession.suspend()}/{@code resume()}; Jetty's
+ *       Jakarta session has none (reading is never paused there);</li>
+ *   <li>abort: Jetty's {@code JakartaWebSocketSession.abort()}; Tomcat's
+ *       {@code WsSession.doClose(message, local, closeSocket=true)};</li>
+ *   <li>frame size: Jetty's core session has a frame limit of its own (64 KiB by default),
+ *       raised to the message limit; Tomcat has none;</li>
+ *   <li>Tomcat's blocking-send timeout (close and ping frames), bounded by the close timeout.</li>
+ * </ul>
+ */
+final class Containers {
+  private static final Logger log = LoggerFactory.getLogger(Containers.class);
+  /** Tomcat's session property for the timeout of blocking sends (close, ping), in ms. */
+  static final String TOMCAT_BLOCKING_SEND_TIMEOUT =
+      "org.apache.tomcat.websocket.BLOCKING_SEND_TIMEOUT";
+
+  /** Methods of one session class; null where that container has none. */
+  record Quirks(@Nullable Method suspend, @Nullable Method resume, @Nullable Method abort,
+      @Nullable Method doClose, @Nullable Method coreSession) {
+    boolean canPause() {
+      return suspend != null && resume != null;
+    }
+  }
+
+  private static final ClassValue<Quirks> QUIRKS = new ClassValue<>() {
+    @Override
+    protected Quirks computeValue(Class<?> type) {
+      return new Quirks(method(type, "suspend"), method(type, "resume"), method(type, "abort"),
+          method(type, "doClose", CloseReason.class, CloseReason.class, boolean.class),
+          method(type, "getCoreSession"));
+    }
+  };
+
+  private Containers() {}
+
+  static Quirks of(Session session) {
+    return QUIRKS.get(session.getClass());
+  }
+
+  private static @Nullable Method method(Class<?> type, String name, Class<?>... args) {
+    try {
+      Method m = type.getMethod(name, args);
+      m.setAccessible(true);
+      return m;
+    } catch (NoSuchMethodException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Applies the server's limits to a new session. */
+  static void configure(Session session, ServerLimits limits) {
+    session.setMaxTextMessageBufferSize(limits.maxFrameSize());
+    session.setMaxIdleTimeout(0); // liveness is the core's (pings); no container idle timeout
+    session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT,
+        Math.max(1, limits.closeTimeout().toMillis()));
+    Method core = of(session).coreSession();
+    if (core != null) {
+      Object coreSession = invoke(core, session);
+      if (coreSession != null) {
+        Method setFrame = method(coreSession.getClass(), "setMaxFrameSize", long.class);
+        if (setFrame != null) {
+          invoke(setFrame, coreSession, (long) limits.maxFrameSize());
+        }
+      }
+    }
+  }
+
+  /** Stops reading; false if the container cannot. */
+  static boolean suspend(Session session) {
+    Method m = of(session).suspend();
+    return m != null && invoke(m, session) != FAILED;
+  }
+
+  /** Reads again; false if the container cannot. */
+  static boolean resume(Session session) {
+    Method m = of(session).resume();
+    return m != null && invoke(m, session) != FAILED;
+  }
+
+  /**
+   * Drops the connection without waiting for the peer. Returns false if the container has no
+   * way to (the caller then closes with 1001 and lets the container's own timeouts drop it).
+   */
+  static boolean abort(Session session) {
+    Quirks q = of(session);
+    Method abort = q.abort();
+    if (abort != null) {
+      return invoke(abort, session) != FAILED;
+    }
+    Method doClose = q.doClose();
+    if (doClose != null) {
+      CloseReason going = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "aborted");
+      CloseReason local = new CloseReason(CloseReason.CloseCodes.CLOSED_ABNORMALLY, "aborted");
+      return invoke(doClose, session, going, local, true) != FAILED;
+    }
+    return false;
+  }
+
+  private static final Object FAILED = new Object();
+
+  private static @Nullable Object invoke(Method m, Object target, Object... args) {
+    try {
+      return m.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      log.debug("{} failed on {}", m.getName(), target.getClass().getName(), e.getCause());
+      return FAILED;
+    } catch (IllegalAccessException | RuntimeException e) {
+      log.debug("{} not callable on {}", m.getName(), target.getClass().getName(), e);
+      return FAILED;
+    }
+  }
+}
