@@ -11,7 +11,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A recording JDK WebSocket client: whole text messages and the close code, polled with timeouts. */
+/** A recording JDK WebSocket client: whole text messages and the close code, with timeouts. */
 final class WsClient implements WebSocket.Listener, AutoCloseable {
   final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
   final CompletableFuture<Integer> closeCode = new CompletableFuture<>();

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class JakartaConnection implements TransportConnection {
   private static final Logger log = LoggerFactory.getLogger(JakartaConnection.class);
-  /** The connection whose queue this thread is pumping, to complete inline sends without recursion. */
+  /** The connection whose queue this thread pumps: inline completions then do not recurse. */
   private static final ThreadLocal<@Nullable JakartaConnection> PUMPING = new ThreadLocal<>();
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
