@@ -1,0 +1,685 @@
+package io.github.jchannels.redis;
+
+import io.github.jchannels.core.time.Cancellable;
+import io.github.jchannels.core.time.Scheduler;
+import io.github.jchannels.core.time.SystemScheduler;
+import io.github.jchannels.redis.internal.ChannelSync;
+import io.github.jchannels.redis.internal.Epochs;
+import io.github.jchannels.redis.internal.Keys;
+import io.github.jchannels.redis.internal.Scripts;
+import io.github.jchannels.redis.internal.WireMessage;
+import io.github.jchannels.server.broker.Broker;
+import io.github.jchannels.server.broker.BrokerEvent;
+import io.github.jchannels.server.broker.BrokerException;
+import io.github.jchannels.server.broker.BrokerListener;
+import io.github.jchannels.server.broker.History;
+import io.github.jchannels.server.broker.Recovery;
+import io.github.jchannels.server.broker.StreamPosition;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.pubsub.api.async.RedisPubSubAsyncCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Broker} on Redis (standalone, or behind Sentinel through a {@code redis-sentinel://}
+ * URI), on the Lettuce client: several server nodes share channels through it.
+ *
+ * <ul>
+ *   <li>One Lua script per publish, run atomically by Redis: it creates the channel's epoch if
+ *       missing, takes the next seq ({@code HINCRBY}), appends the event to a capped stream
+ *       ({@code XADD MAXLEN}), sets the time-to-lives and {@code PUBLISH}es the event with its seq
+ *       and epoch. Scripts run with {@code EVALSHA}, and again with {@code EVAL} after a
+ *       {@code NOSCRIPT} answer (Redis restarted).
+ *   <li>A node subscribes (pub/sub) only to the channels it has local subscribers for.
+ *   <li>The pub/sub connection reconnects by itself. After each reconnect, and at any jump in
+ *       seq, the node reads what it missed from the stream ({@code XRANGE}) before delivering
+ *       later events; when the stream cannot vouch for every missed event, the node reports
+ *       {@link BrokerListener#onDiscontinuity} and delivers later events under their own seq.
+ *   <li>While Redis cannot be reached, commands fail at once (Lettuce's REJECT_COMMANDS), so a
+ *       publish fails with a {@link BrokerException} and reaches no one.
+ *   <li>The payload travels unchanged: other nodes frame the bytes they receive.
+ * </ul>
+ *
+ * <p>Threads: Lettuce's I/O threads (two by default) deliver events; this broker's scheduler runs
+ * its node heartbeat and retries. {@link #close()} releases them all.
+ */
+public final class RedisBroker implements Broker {
+  private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+
+  /** Default prefix of every Redis key and pub/sub channel. */
+  public static final String DEFAULT_KEY_PREFIX = "channels";
+  /** Default time a command may take before it fails. */
+  public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
+  /** Default time to open a connection. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /** Default longest delay between two reconnect attempts. */
+  public static final Duration DEFAULT_RECONNECT_DELAY_MAX = Duration.ofSeconds(2);
+  /** Default time a channel's epoch and seq outlive its last use. */
+  public static final Duration DEFAULT_META_TTL = Duration.ofDays(1);
+  /** Default time after its last heartbeat that a node counts as dead. */
+  public static final Duration DEFAULT_NODE_TTL = Duration.ofSeconds(30);
+  /** Default delay before a failed subscribe or stream read is tried again. */
+  public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(1);
+  /** Default most live events buffered per channel while its stream is read. */
+  public static final int DEFAULT_MAX_PENDING = 10_000;
+
+  private final String nodeId;
+  private final String prefix;
+  private final Scheduler scheduler;
+  private final @Nullable SystemScheduler ownedScheduler;
+  private final Duration metaTtl;
+  private final Duration nodeTtl;
+  private final Duration retryDelay;
+  private final int maxPending;
+  private final ClientResources resources;
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> connection;
+  private final StatefulRedisPubSubConnection<String, String> pubsubConnection;
+  private final RedisAsyncCommands<String, String> redis;
+  private final RedisPubSubAsyncCommands<String, String> pubsub;
+  /** Subscribed channels by pub/sub channel name. */
+  private final ConcurrentHashMap<String, Sub> subs = new ConcurrentHashMap<>();
+  private final Object lock = new Object();
+  /** Null until started. */
+  private volatile @Nullable BrokerListener listener;
+  private volatile boolean closed;
+  /** Guarded by lock. */
+  private Cancellable heartbeat = Cancellable.NONE;
+
+  private RedisBroker(Builder b, RedisURI uri) {
+    this.nodeId = b.nodeId != null ? b.nodeId : "node-" + Epochs.next();
+    this.prefix = b.keyPrefix;
+    if (b.scheduler != null) {
+      this.scheduler = b.scheduler;
+      this.ownedScheduler = null;
+    } else {
+      SystemScheduler s = Scheduler.system("channels-redis");
+      this.scheduler = s;
+      this.ownedScheduler = s;
+    }
+    this.metaTtl = b.metaTtl;
+    this.nodeTtl = b.nodeTtl;
+    this.retryDelay = b.retryDelay;
+    this.maxPending = b.maxPending;
+    this.resources = DefaultClientResources.builder()
+        .ioThreadPoolSize(2)
+        .computationThreadPoolSize(1)
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), b.reconnectDelayMax, 2,
+            TimeUnit.MILLISECONDS))
+        .build();
+    this.client = RedisClient.create(resources);
+    client.setOptions(ClientOptions.builder()
+        .autoReconnect(true)
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
+        .socketOptions(SocketOptions.builder().connectTimeout(b.connectTimeout).build())
+        .build());
+    StatefulRedisConnection<String, String> c = null;
+    try {
+      c = client.connect(StringCodec.UTF8, named(uri, "commands", b.commandTimeout));
+      this.pubsubConnection = client.connectPubSub(StringCodec.UTF8, named(uri, "pubsub", b.commandTimeout));
+    } catch (RuntimeException e) {
+      if (c != null) {
+        c.close();
+      }
+      shutdownClient();
+      throw new BrokerException("cannot connect to Redis at " + uri.toURI() + ": "
+          + e.getMessage(), e);
+    }
+    this.connection = c;
+    this.redis = connection.async();
+    this.pubsub = pubsubConnection.async();
+  }
+
+  private RedisURI named(RedisURI uri, String role, Duration timeout) {
+    RedisURI copy = RedisURI.builder(uri).build();
+    copy.setClientName("channels-" + nodeId + "-" + role);
+    copy.setTimeout(timeout);
+    return copy;
+  }
+
+  /** A builder; {@link Builder#uri(String)} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String nodeId() {
+    return nodeId;
+  }
+
+  @Override
+  public void start(BrokerListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    synchronized (lock) {
+      if (closed) {
+        throw new IllegalStateException("broker is closed");
+      }
+      if (this.listener != null) {
+        throw new IllegalStateException("broker already started");
+      }
+      this.listener = listener;
+      pubsubConnection.addListener(new PubSubListener());
+      heartbeat = scheduler.schedule(Duration.ZERO, this::beat);
+    }
+  }
+
+  @Override
+  public CompletionStage<StreamPosition> publish(String channel, String payload,
+      History history) {
+    Objects.requireNonNull(channel, "channel");
+    Objects.requireNonNull(payload, "payload");
+    Objects.requireNonNull(history, "history");
+    if (closed) {
+      return closedStage();
+    }
+    Keys k = Keys.of(prefix, channel);
+    if (!history.enabled()) {
+      return wrap(redis.publish(k.pubsub(), WireMessage.encode(0, "", payload)), "publish")
+          .thenApply(n -> StreamPosition.NONE);
+    }
+    String[] keys = {k.meta(), k.stream(), k.pubsub()};
+    CompletionStage<List<Object>> run = Scripts.publish(redis, keys, payload,
+        Integer.toString(history.size()), Long.toString(history.ttl().toMillis()),
+        Long.toString(metaTtlMillis(history)), Epochs.next(),
+        Long.toString(scheduler.currentTimeMillis()));
+    return wrap(run, "publish").thenApply(r -> new StreamPosition((String) r.get(1),
+        (Long) r.get(0)));
+  }
+
+  @Override
+  public CompletionStage<Void> subscribe(String channel, History history) {
+    Objects.requireNonNull(channel, "channel");
+    Objects.requireNonNull(history, "history");
+    if (closed) {
+      return closedStage();
+    }
+    BrokerListener l = listener;
+    if (l == null) {
+      throw new IllegalStateException("broker not started");
+    }
+    Keys k = Keys.of(prefix, channel);
+    boolean[] created = {false};
+    Sub sub = subs.computeIfAbsent(k.pubsub(), name -> {
+      created[0] = true;
+      ChannelSync.Reader reader = reader(channel, history);
+      ChannelSync sync = new ChannelSync(channel, history, reader, l, scheduler, retryDelay,
+          maxPending);
+      return new Sub(name, sync, reader);
+    });
+    if (created[0]) {
+      sub.attempt();
+    }
+    return sub.result;
+  }
+
+  @Override
+  public CompletionStage<Void> unsubscribe(String channel) {
+    Objects.requireNonNull(channel, "channel");
+    String name = Keys.of(prefix, channel).pubsub();
+    Sub sub = subs.remove(name);
+    if (sub == null || closed) {
+      return CompletableFuture.completedFuture(null);
+    }
+    sub.close();
+    return wrap(pubsub.unsubscribe(name), "unsubscribe");
+  }
+
+  @Override
+  public CompletionStage<StreamPosition> position(String channel, History history) {
+    Objects.requireNonNull(channel, "channel");
+    Objects.requireNonNull(history, "history");
+    if (closed) {
+      return closedStage();
+    }
+    if (!history.enabled()) {
+      return CompletableFuture.completedFuture(StreamPosition.NONE);
+    }
+    Keys k = Keys.of(prefix, channel);
+    CompletionStage<List<Object>> run = Scripts.read(redis, new String[] {k.meta(), k.stream()},
+        Epochs.next(), Long.toString(metaTtlMillis(history)), "p", "", "0", "0");
+    return wrap(run, "read").thenApply(r -> new StreamPosition((String) r.get(1),
+        (Long) r.get(0)));
+  }
+
+  @Override
+  public CompletionStage<Recovery> recover(String channel, StreamPosition since, History history,
+      int limit) {
+    Objects.requireNonNull(channel, "channel");
+    Objects.requireNonNull(since, "since");
+    Objects.requireNonNull(history, "history");
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must be >= 0: " + limit);
+    }
+    if (closed) {
+      return closedStage();
+    }
+    if (!history.enabled()) {
+      return CompletableFuture.completedFuture(Recovery.notRecovered(StreamPosition.NONE));
+    }
+    Keys k = Keys.of(prefix, channel);
+    CompletionStage<List<Object>> run = Scripts.read(redis, new String[] {k.meta(), k.stream()},
+        Epochs.next(), Long.toString(metaTtlMillis(history)), "r", since.epoch(),
+        Long.toString(since.seq()), Integer.toString(limit));
+    long oldestKept = scheduler.currentTimeMillis() - history.ttl().toMillis();
+    return wrap(run, "read").thenApply(r -> toRecovery(channel, since, oldestKept, r));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Recovery toRecovery(String channel, StreamPosition since, long oldestKept,
+      List<Object> r) {
+    StreamPosition top = new StreamPosition((String) r.get(1), (Long) r.get(0));
+    if ((Long) r.get(2) != 1L) {
+      return Recovery.notRecovered(top);
+    }
+    List<Object> entries = r.size() > 3 ? (List<Object>) r.get(3) : List.of();
+    long missed = top.seq() - since.seq();
+    if (entries.size() != missed) {
+      return Recovery.notRecovered(top);
+    }
+    List<BrokerEvent> events = new ArrayList<>(entries.size());
+    long expected = since.seq() + 1;
+    for (Object o : entries) {
+      List<Object> entry = (List<Object>) o;
+      String id = (String) entry.get(0);
+      List<Object> fields = (List<Object>) entry.get(1);
+      long seq = Long.parseLong(id.substring(0, id.indexOf('-')));
+      String time = null;
+      String payload = null;
+      for (int i = 0; i + 1 < fields.size(); i += 2) {
+        if ("t".equals(fields.get(i))) {
+          time = (String) fields.get(i + 1);
+        } else if ("d".equals(fields.get(i))) {
+          payload = (String) fields.get(i + 1);
+        }
+      }
+      if (seq != expected || time == null || payload == null
+          || Long.parseLong(time) < oldestKept) {
+        return Recovery.notRecovered(top);
+      }
+      events.add(new BrokerEvent(channel, seq, top.epoch(), payload));
+      expected++;
+    }
+    return Recovery.recovered(top, events);
+  }
+
+  @Override
+  public CompletionStage<Set<String>> liveNodes() {
+    if (closed) {
+      return closedStage();
+    }
+    long now = scheduler.currentTimeMillis();
+    return wrap(redis.zrangebyscore(Keys.nodes(prefix),
+        Range.create((double) (now - nodeTtl.toMillis()), Double.POSITIVE_INFINITY)), "read")
+        .thenApply(HashSet::new);
+  }
+
+  /** True while both connections to Redis are open (they reconnect by themselves). */
+  public boolean isConnected() {
+    return !closed && connection.isOpen() && pubsubConnection.isOpen();
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      heartbeat.cancel();
+    }
+    for (Sub s : subs.values()) {
+      s.close();
+    }
+    subs.clear();
+    try {
+      redis.zrem(Keys.nodes(prefix), nodeId).get(1, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.debug("could not remove node {} from the live nodes", nodeId, e);
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    pubsubConnection.close();
+    connection.close();
+    shutdownClient();
+    if (ownedScheduler != null) {
+      ownedScheduler.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private void shutdownClient() {
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    try {
+      resources.shutdown(0, 2, TimeUnit.SECONDS).get(3, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.debug("Lettuce resources did not shut down cleanly", e);
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private long metaTtlMillis(History history) {
+    return Math.max(metaTtl.toMillis(), history.ttl().toMillis());
+  }
+
+  private ChannelSync.Reader reader(String channel, History history) {
+    return new ChannelSync.Reader() {
+      @Override
+      public CompletionStage<StreamPosition> position() {
+        return RedisBroker.this.position(channel, history);
+      }
+
+      @Override
+      public CompletionStage<Recovery> recover(StreamPosition since) {
+        return RedisBroker.this.recover(channel, since, history, history.size());
+      }
+    };
+  }
+
+  private void beat() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      heartbeat = scheduler.schedule(nodeTtl.dividedBy(3), this::beat);
+    }
+    long now = scheduler.currentTimeMillis();
+    String key = Keys.nodes(prefix);
+    redis.zadd(key, (double) now, nodeId);
+    redis.zremrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY,
+        (double) (now - nodeTtl.toMillis() * 10)));
+  }
+
+  private static <T> CompletionStage<T> wrap(CompletionStage<T> stage, String what) {
+    return stage.handle((v, e) -> {
+      if (e == null) {
+        return CompletableFuture.completedFuture(v);
+      }
+      Throwable cause = e instanceof CompletionException && e.getCause() != null
+          ? e.getCause() : e;
+      return CompletableFuture.<T>failedFuture(
+          new BrokerException("Redis " + what + " failed: " + cause.getMessage(), cause));
+    }).thenCompose(s -> s);
+  }
+
+  private static <T> CompletionStage<T> closedStage() {
+    return CompletableFuture.failedFuture(new BrokerException("broker is closed"));
+  }
+
+  /** One subscribed channel: its delivery and its (re)subscription attempts. */
+  private final class Sub {
+    final String name;
+    final ChannelSync sync;
+    final ChannelSync.Reader reader;
+    /** The answer given to callers of subscribe: the first attempt's, then a later success. */
+    volatile CompletableFuture<Void> result = new CompletableFuture<>();
+    volatile boolean confirmed;
+    volatile boolean closed;
+    /** Guarded by this. */
+    Cancellable retry = Cancellable.NONE;
+
+    Sub(String name, ChannelSync sync, ChannelSync.Reader reader) {
+      this.name = name;
+      this.sync = sync;
+      this.reader = reader;
+    }
+
+    void attempt() {
+      if (sync.history().enabled()) {
+        // The top before subscribing is where this node's delivery starts.
+        reader.position().whenComplete((top, e) -> {
+          if (e != null || top == null) {
+            failed(e != null ? e : new BrokerException("no stream position"));
+            return;
+          }
+          sync.baseline(top);
+          subscribeNow();
+        });
+      } else {
+        subscribeNow();
+      }
+    }
+
+    private void subscribeNow() {
+      pubsub.subscribe(name).whenComplete((v, e) -> {
+        if (e == null) {
+          confirm();
+        } else {
+          failed(e);
+        }
+      });
+    }
+
+    private void failed(Throwable e) {
+      log.debug("subscribing to {} failed; retrying in {}", name, retryDelay, e);
+      Throwable cause = e instanceof CompletionException && e.getCause() != null
+          ? e.getCause() : e;
+      result.completeExceptionally(new BrokerException(
+          "Redis subscribe failed: " + cause.getMessage(), cause));
+      synchronized (this) {
+        if (!closed && !confirmed) {
+          retry = scheduler.schedule(retryDelay, this::attempt);
+        }
+      }
+    }
+
+    void confirm() {
+      confirmed = true;
+      if (!result.complete(null) && result.isCompletedExceptionally()) {
+        result = CompletableFuture.completedFuture(null);
+      }
+    }
+
+    void close() {
+      synchronized (this) {
+        closed = true;
+        retry.cancel();
+      }
+      sync.close();
+    }
+  }
+
+  private final class PubSubListener extends RedisPubSubAdapter<String, String> {
+    @Override
+    public void message(String channel, String message) {
+      Sub sub = subs.get(channel);
+      if (sub == null) {
+        return;
+      }
+      WireMessage m = WireMessage.parse(message);
+      if (m == null) {
+        log.warn("ignoring a message on {} that is not in the broker's format", channel);
+        return;
+      }
+      sub.sync.onMessage(m);
+    }
+
+    @Override
+    public void subscribed(String channel, long count) {
+      Sub sub = subs.get(channel);
+      if (sub == null) {
+        if (!closed) {
+          pubsub.unsubscribe(channel);
+        }
+        return;
+      }
+      sub.confirm();
+      sub.sync.onSubscribed();
+    }
+  }
+
+  /** Builds a {@link RedisBroker}. Setters reject values out of their limits. */
+  public static final class Builder {
+    private @Nullable String uri;
+    private @Nullable String nodeId;
+    private @Nullable Scheduler scheduler;
+    private String keyPrefix = DEFAULT_KEY_PREFIX;
+    private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private Duration reconnectDelayMax = DEFAULT_RECONNECT_DELAY_MAX;
+    private Duration metaTtl = DEFAULT_META_TTL;
+    private Duration nodeTtl = DEFAULT_NODE_TTL;
+    private Duration retryDelay = DEFAULT_RETRY_DELAY;
+    private int maxPending = DEFAULT_MAX_PENDING;
+
+    private Builder() {}
+
+    /**
+     * The Redis to use (required), for example {@code redis://127.0.0.1:6379},
+     * {@code rediss://host:6380} (TLS) or {@code redis-sentinel://host:26379#mymaster}.
+     */
+    public Builder uri(String uri) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+      return this;
+    }
+
+    /** This node's id, 1-64 characters (default: {@code node-} and a random suffix). */
+    public Builder nodeId(String nodeId) {
+      Objects.requireNonNull(nodeId, "nodeId");
+      if (nodeId.isEmpty() || nodeId.length() > 64) {
+        throw new IllegalArgumentException("nodeId must be 1-64 characters: '" + nodeId + "'");
+      }
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /**
+     * The clock and timers (default: a system scheduler of the broker's own, closed with it; a
+     * scheduler given here stays its owner's). Its wall clock stamps history entries, so the
+     * nodes' clocks should agree to well within the history's time-to-live.
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Prefix of every key and pub/sub channel, 1-64 characters (default {@code channels}). */
+    public Builder keyPrefix(String keyPrefix) {
+      Objects.requireNonNull(keyPrefix, "keyPrefix");
+      if (keyPrefix.isEmpty() || keyPrefix.length() > 64) {
+        throw new IllegalArgumentException("keyPrefix must be 1-64 characters: '" + keyPrefix
+            + "'");
+      }
+      this.keyPrefix = keyPrefix;
+      return this;
+    }
+
+    /** How long a command may take before it fails (default 5 s, 10 ms to 5 min). */
+    public Builder commandTimeout(Duration commandTimeout) {
+      this.commandTimeout = check("commandTimeout", commandTimeout, Duration.ofMillis(10),
+          Duration.ofMinutes(5));
+      return this;
+    }
+
+    /** How long opening a connection may take (default 5 s, 10 ms to 5 min). */
+    public Builder connectTimeout(Duration connectTimeout) {
+      this.connectTimeout = check("connectTimeout", connectTimeout, Duration.ofMillis(10),
+          Duration.ofMinutes(5));
+      return this;
+    }
+
+    /** Longest delay between reconnect attempts (default 2 s, 10 ms to 5 min). */
+    public Builder reconnectDelayMax(Duration reconnectDelayMax) {
+      this.reconnectDelayMax = check("reconnectDelayMax", reconnectDelayMax,
+          Duration.ofMillis(10), Duration.ofMinutes(5));
+      return this;
+    }
+
+    /**
+     * How long a channel's epoch and seq outlive its last publish or read (default 1 day, 1 s to
+     * 365 days; never less than the channel's history time-to-live). After it the channel starts
+     * again under a new epoch.
+     */
+    public Builder metaTtl(Duration metaTtl) {
+      this.metaTtl = check("metaTtl", metaTtl, Duration.ofSeconds(1), Duration.ofDays(365));
+      return this;
+    }
+
+    /**
+     * How long after its last heartbeat a node counts as dead (default 30 s, 3 s to 1 hour); the
+     * node beats every third of it.
+     */
+    public Builder nodeTtl(Duration nodeTtl) {
+      this.nodeTtl = check("nodeTtl", nodeTtl, Duration.ofSeconds(3), Duration.ofHours(1));
+      return this;
+    }
+
+    /** Delay before a failed subscribe or stream read is tried again (default 1 s). */
+    public Builder retryDelay(Duration retryDelay) {
+      this.retryDelay = check("retryDelay", retryDelay, Duration.ofMillis(1),
+          Duration.ofMinutes(5));
+      return this;
+    }
+
+    /**
+     * Most live events buffered per channel while the node reads its stream (default 10,000,
+     * at least 1). Beyond it the oldest buffered event is dropped; it is still in the stream and
+     * is read from there, or reported as a discontinuity.
+     */
+    public Builder maxPending(int maxPending) {
+      if (maxPending < 1) {
+        throw new IllegalArgumentException("maxPending must be >= 1: " + maxPending);
+      }
+      this.maxPending = maxPending;
+      return this;
+    }
+
+    private static Duration check(String name, Duration value, Duration min, Duration max) {
+      Objects.requireNonNull(value, name);
+      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+        throw new IllegalArgumentException(
+            name + " must be in range [" + min + "," + max + "]: " + value);
+      }
+      return value;
+    }
+
+    /**
+     * Connects to Redis and returns the broker; call {@link RedisBroker#start} next.
+     *
+     * @throws IllegalStateException if no URI was given
+     * @throws IllegalArgumentException if the URI is malformed
+     * @throws BrokerException if Redis cannot be reached now
+     */
+    public RedisBroker build() {
+      if (uri == null) {
+        throw new IllegalStateException("RedisBroker needs a uri");
+      }
+      RedisURI parsed;
+      try {
+        parsed = RedisURI.create(uri);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("malformed Redis URI: " + uri, e);
+      }
+      return new RedisBroker(this, parsed);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package io.github.jchannels.redis.internal;
+
+/**
+ * Redis names for one channel. Every name of a channel carries the channel in a hash tag
+ * ({@code {channel}}), so that a channel's keys and its pub/sub channel live in one cluster slot
+ * and one script may touch them all.
+ */
+public record Keys(String meta, String stream, String pubsub) {
+  /** The names of {@code channel} under {@code prefix}. */
+  public static Keys of(String prefix, String channel) {
+    String base = prefix + ":{" + channel + "}";
+    return new Keys(base + ":m", base + ":s", base);
+  }
+
+  /** The sorted set of live nodes under {@code prefix}. */
+  public static String nodes(String prefix) {
+    return prefix + ":nodes";
+  }
+}
