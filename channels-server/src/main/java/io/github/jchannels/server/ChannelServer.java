@@ -8,13 +8,15 @@ import io.github.jchannels.core.Event;
 import io.github.jchannels.core.EventRegistry;
 import io.github.jchannels.core.Family;
 import io.github.jchannels.core.SessionEvent;
+import io.github.jchannels.core.time.Scheduler;
+import io.github.jchannels.core.time.SystemScheduler;
 import io.github.jchannels.core.transport.ConnectionHandler;
 import io.github.jchannels.server.internal.Endpoint;
 import io.github.jchannels.server.internal.Engine;
 import io.github.jchannels.server.internal.Metrics;
 import io.github.jchannels.server.internal.Route;
-import io.github.jchannels.server.internal.ServerRuntime;
-import java.time.Clock;
+import io.github.jchannels.server.internal.ServerCore;
+import io.github.jchannels.server.transport.ServerTransport;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -52,7 +54,8 @@ import org.jspecify.annotations.Nullable;
 public final class ChannelServer implements AutoCloseable, Publisher {
   private final Config config;
   private final Engine engine;
-  private final ServerRuntime runtime;
+  private final ServerCore runtime;
+  private final ServerTransport transport;
   private final Metrics metrics = new Metrics();
 
   private ChannelServer(Config config) {
@@ -68,16 +71,23 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     for (HandlerSpec h : config.handlers) {
       routes.add(new Route(h.family(), h.type(), h.handler()));
     }
+    Scheduler scheduler = config.scheduler;
+    SystemScheduler owned = null;
+    if (scheduler == null) {
+      owned = Scheduler.system("channels-server-" + ServerCore.nextNumber() + "-timer");
+      scheduler = owned;
+    }
+    this.transport = config.transport != null ? config.transport : ServerTransport.javaWebSocket();
     this.engine = new Engine(codec, limits, routes, config.authorizers, config.welcomes,
-        config.listeners, metrics, Clock.systemUTC(), config.path);
+        config.listeners, metrics, ServerCore.clock(scheduler), config.path);
     engine.publisher(this);
     List<Endpoint> endpoints = new ArrayList<>();
     endpoints.add(new Endpoint(config.path, config.authenticator, engine, true));
     for (EndpointSpec e : config.endpoints.values()) {
       endpoints.add(new Endpoint(e.path(), e.authenticator(), e.handler(), false));
     }
-    this.runtime = new ServerRuntime(config.host, config.port, endpoints, config.allowedOrigins,
-        config.requireOrigin, limits, metrics, engine, config.tls);
+    this.runtime = new ServerCore(transport, config.host, config.port, config.tls, endpoints,
+        config.allowedOrigins, config.requireOrigin, limits, metrics, engine, scheduler, owned);
   }
 
   /** A builder with the documented defaults. */
@@ -86,8 +96,8 @@ public final class ChannelServer implements AutoCloseable, Publisher {
   }
 
   /**
-   * Binds the port and returns once the server accepts connections. Throws
-   * {@link java.io.UncheckedIOException} if the port cannot be bound and
+   * Starts the transport (the default one binds the port) and returns once the server accepts
+   * connections. Throws {@link java.io.UncheckedIOException} if the port cannot be bound and
    * {@link IllegalStateException} if called twice.
    */
   public ChannelServer start() {
@@ -97,14 +107,22 @@ public final class ChannelServer implements AutoCloseable, Publisher {
 
   /**
    * The port the server listens on (the real one when built with port 0). Throws
-   * {@link IllegalStateException} before {@link #start()}.
+   * {@link IllegalStateException} before {@link #start()}, and for a transport mounted in a
+   * container that owns the port.
    */
   public int port() {
-    int p = runtime.port();
+    int p = runtime.boundPort();
     if (p < 0) {
-      throw new IllegalStateException("The server is not started");
+      throw new IllegalStateException(runtime.running()
+          ? "The transport " + transport.name() + " has no port of its own"
+          : "The server is not started");
     }
     return p;
+  }
+
+  /** The transport the server runs on. */
+  public ServerTransport transport() {
+    return transport;
   }
 
   /** The path of the channels endpoint, e.g. {@code /ws}. */
@@ -213,6 +231,8 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     final List<ServerListener> listeners;
     final Map<String, EndpointSpec> endpoints;
     final @Nullable SSLContext tls;
+    final @Nullable ServerTransport transport;
+    final @Nullable Scheduler scheduler;
 
     Config(Builder b) {
       this.host = b.host;
@@ -229,6 +249,8 @@ public final class ChannelServer implements AutoCloseable, Publisher {
       this.listeners = List.copyOf(b.listeners);
       this.endpoints = Map.copyOf(b.endpoints);
       this.tls = b.tls;
+      this.transport = b.transport;
+      this.scheduler = b.scheduler;
     }
   }
 
@@ -254,6 +276,8 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     private final List<ServerListener> listeners = new ArrayList<>();
     private final Map<String, EndpointSpec> endpoints = new LinkedHashMap<>();
     private @Nullable SSLContext tls;
+    private @Nullable ServerTransport transport;
+    private @Nullable Scheduler scheduler;
 
     private Builder() {
       Function<Channel<SessionEvent>, SessionEvent> sessionWelcome =
@@ -291,6 +315,28 @@ public final class ChannelServer implements AutoCloseable, Publisher {
       return this;
     }
 
+    /**
+     * The WebSocket transport; default {@link ServerTransport#javaWebSocket()} (a port of its
+     * own, bound to {@link #host}:{@link #port}). A transport mounted in a container (Jakarta
+     * WebSocket, for instance) ignores host, port and TLS: the container owns them. One
+     * transport instance serves one server.
+     */
+    public Builder transport(ServerTransport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
+     * The clock and timers of every protocol timer (handshake and close deadlines, pings, rate
+     * windows); default a {@link Scheduler#system(String) system scheduler} the server owns and
+     * closes with itself. A scheduler given here is not closed by the server (tests pass a
+     * {@code FakeScheduler} of channels-core).
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
     /** The families the server speaks; default {@link EventRegistry#defaults()}. */
     public Builder registry(EventRegistry registry) {
       this.registry = Objects.requireNonNull(registry, "registry");
@@ -306,8 +352,8 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     /**
      * Browser origins allowed to connect (exact {@code Origin} values such as
      * {@code https://app.example.com}); adds to the list. An empty list (the default) allows
-     * every origin. A disallowed origin is refused at the handshake, before the upgrade
-     * (HTTP 404: Java-WebSocket 1.6 cannot answer 403).
+     * every origin. A disallowed origin is refused at the handshake, before the upgrade, with
+     * HTTP 403 (HTTP 404 on the default Java-WebSocket transport, which cannot answer 403).
      */
     public Builder allowedOrigins(String... origins) {
       return allowedOrigins(List.of(origins));

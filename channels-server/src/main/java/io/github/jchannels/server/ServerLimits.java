@@ -28,8 +28,8 @@ import java.util.Objects;
  *     waiting messages</td></tr>
  *   <tr><td>{@code handshakeTimeout}</td><td>10 s</td><td>a TCP connection that has not
  *     completed the WebSocket handshake and authentication is dropped</td></tr>
- *   <tr><td>{@code pingInterval}</td><td>30 s</td><td>WebSocket ping frames at this interval
- *     (whole seconds); no pong within 1.5 intervals closes the connection (1006)</td></tr>
+ *   <tr><td>{@code pingInterval}</td><td>30 s</td><td>WebSocket ping frames at this interval;
+ *     no pong within 1.5 intervals closes the connection (1006)</td></tr>
  *   <tr><td>{@code heartbeatInterval}</td><td>30 s</td><td>sent as {@code heartbeatIntervalMs}
  *     in {@code connected}: the {@code ping} interval clients should use</td></tr>
  *   <tr><td>{@code maxHandshakeSize}</td><td>16 KiB</td><td>a handshake request (request
@@ -144,7 +144,7 @@ public final class ServerLimits {
     return handshakeTimeout;
   }
 
-  /** Interval of WebSocket ping frames (dead-peer detection); whole seconds. */
+  /** Interval of WebSocket ping frames (dead-peer detection). */
   public Duration pingInterval() {
     return pingInterval;
   }
@@ -257,13 +257,9 @@ public final class ServerLimits {
       return this;
     }
 
-    /** WebSocket ping interval; whole seconds, at least 1 s. */
+    /** WebSocket ping interval; at least 10 ms. */
     public Builder pingInterval(Duration d) {
-      positive("pingInterval", d, Duration.ofSeconds(1));
-      if (d.toMillis() % 1000 != 0) {
-        throw new IllegalArgumentException("pingInterval must be whole seconds: " + d);
-      }
-      this.pingInterval = d;
+      this.pingInterval = positive("pingInterval", d, Duration.ofMillis(10));
       return this;
     }
 

@@ -6,12 +6,15 @@ import java.nio.ByteBuffer;
 /**
  * The core's callbacks for one connection, returned by {@link TransportContext#connecting}.
  *
- * <p>Rules for the transport: call them for one connection one at a time and in this order:
- * {@link #upgrade} once; if accepted, {@link #opened()} once when the WebSocket is open; then
- * {@link #text}, {@link #binary}, {@link #ping}, {@link #pong} and {@link #closeSent} as they
- * happen; and {@link #closed} exactly once at the end, whatever happened before (also for a
- * connection refused or dropped before the upgrade). Calls for different connections may run
- * concurrently. No method blocks or throws: they may be called on a transport's I/O threads.
+ * <p>Rules for the transport: {@link #upgrade} once; if accepted, {@link #opened()} once when
+ * the WebSocket is open; then {@link #text}, {@link #binary}, {@link #ping} and {@link #pong}
+ * as frames arrive, for one connection one at a time and in the order received; and
+ * {@link #closed} exactly once at the end, whatever happened before (also for a connection
+ * refused or dropped before the upgrade). {@link #closeSent} and {@link #closed} may come from
+ * any thread, even while another callback of the connection runs (a close started by a
+ * sender); the core copes with a {@code closed} that overtakes the others. Calls for different
+ * connections may run concurrently. No method blocks or throws: they may be called on a
+ * transport's I/O threads.
  */
 public interface ConnectionEvents {
   /**

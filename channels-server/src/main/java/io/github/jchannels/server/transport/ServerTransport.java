@@ -1,5 +1,6 @@
 package io.github.jchannels.server.transport;
 
+import io.github.jchannels.server.internal.jws.JwsTransport;
 import java.io.IOException;
 
 /**
@@ -38,6 +39,15 @@ public interface ServerTransport {
    * {@link #start}.
    */
   void stop();
+
+  /**
+   * The default transport: Java-WebSocket on a port of its own ({@code host}, {@code port} and
+   * {@code tls} of the builder). It refuses every upgrade with HTTP 404, whatever the status the
+   * core chose (a Java-WebSocket 1.6 limitation). A new instance per server.
+   */
+  static ServerTransport javaWebSocket() {
+    return new JwsTransport();
+  }
 
   /** A short name for logs and errors, e.g. {@code "java-websocket"} or {@code "jakarta"}. */
   default String name() {

@@ -3,7 +3,7 @@ package io.github.jchannels.server.transport;
 import io.github.jchannels.core.time.Scheduler;
 import io.github.jchannels.server.ServerLimits;
 import java.util.Set;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
@@ -57,7 +57,8 @@ public interface TransportContext {
 
   /**
    * An executor for blocking work a transport must not do on its I/O threads (TLS handshake
-   * tasks, for instance); virtual threads. Tasks still running at close are interrupted.
+   * tasks, for instance); virtual threads. Owned by the core: never shut it down. Tasks still
+   * running at close are interrupted.
    */
-  Executor executor();
+  ExecutorService executor();
 }

@@ -1,4 +1,4 @@
-package io.github.jchannels.server.internal;
+package io.github.jchannels.server.internal.jws;
 
 import java.util.List;
 import org.java_websocket.WebSocketImpl;

@@ -1,4 +1,4 @@
-package io.github.jchannels.server.internal;
+package io.github.jchannels.server.internal.jws;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,14 +8,16 @@ import org.java_websocket.WrappedByteChannel;
 /**
  * The socket channel (plain, or TLS-wrapped) as Java-WebSocket sees it: writes go through the
  * connection so it can count its queued bytes; reads before the handshake completes are
- * capped, because Java-WebSocket buffers an incomplete handshake without bound.
+ * capped, because Java-WebSocket buffers an incomplete handshake without bound; reads pause
+ * while the core asks for backpressure; and the close of a connection that never opened is
+ * reported, because Java-WebSocket calls {@code onClose} only for opened ones.
  */
 final class CountingChannel implements WrappedByteChannel {
   private final ByteChannel channel;
-  private final WsConnection connection;
+  private final JwsConnection connection;
   private final int maxHandshakeSize;
 
-  CountingChannel(ByteChannel channel, WsConnection connection, int maxHandshakeSize) {
+  CountingChannel(ByteChannel channel, JwsConnection connection, int maxHandshakeSize) {
     this.channel = channel;
     this.connection = connection;
     this.maxHandshakeSize = maxHandshakeSize;
@@ -23,11 +25,14 @@ final class CountingChannel implements WrappedByteChannel {
 
   @Override
   public int read(ByteBuffer dst) throws IOException {
+    if (connection.readingPaused()) {
+      return 0;
+    }
     return counted(channel.read(dst));
   }
 
   private int counted(int n) throws IOException {
-    if (n > 0 && connection.state() == WsConnection.State.HANDSHAKING) {
+    if (n > 0 && connection.handshaking()) {
       connection.handshakeBytes += n;
       if (connection.handshakeBytes > maxHandshakeSize) {
         throw new IOException("handshake larger than " + maxHandshakeSize + " bytes");
@@ -55,11 +60,16 @@ final class CountingChannel implements WrappedByteChannel {
 
   @Override
   public boolean isNeedRead() {
-    return channel instanceof WrappedByteChannel w && w.isNeedRead();
+    // while paused, claim nothing is buffered: else the selector would spin in readMore
+    return !connection.readingPaused() && channel instanceof WrappedByteChannel w
+        && w.isNeedRead();
   }
 
   @Override
   public int readMore(ByteBuffer dst) throws IOException {
+    if (connection.readingPaused()) {
+      return 0;
+    }
     return channel instanceof WrappedByteChannel w ? counted(w.readMore(dst)) : 0;
   }
 
@@ -75,6 +85,10 @@ final class CountingChannel implements WrappedByteChannel {
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      channel.close();
+    } finally {
+      connection.channelClosed();
+    }
   }
 }

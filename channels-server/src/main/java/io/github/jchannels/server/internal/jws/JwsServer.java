@@ -1,18 +1,24 @@
-package io.github.jchannels.server.internal;
+package io.github.jchannels.server.internal.jws;
 
 import io.github.jchannels.server.Handshake;
-import io.github.jchannels.server.ServerLimits;
+import io.github.jchannels.server.transport.ConnectionEvents;
+import io.github.jchannels.server.transport.TransportContext;
+import io.github.jchannels.server.transport.UpgradeResult;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import org.java_websocket.SSLSocketChannel2;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
@@ -29,45 +35,47 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Java-WebSocket side: turns its callbacks (on its selector and decoder threads, which must
- * never block) into {@link ServerRuntime} calls that queue work per connection. Configured
- * against the library's traps (NOTES.md): a bounded draft, no deflate, its own pings (the
- * library's lost-connection timer is off), SO_REUSEADDR, a socket factory that counts bytes.
+ * The Java-WebSocket server: turns its callbacks (on its selector and decoder threads, which
+ * must never block) into the core's {@link ConnectionEvents}. Configured against the library's
+ * traps (NOTES.md): a bounded draft, no deflate, no automatic pongs and no lost-connection
+ * timer (the core does both), SO_REUSEADDR, a socket factory that counts bytes.
  */
-final class WsServer extends WebSocketServer {
-  private static final Logger log = LoggerFactory.getLogger(WsServer.class);
+final class JwsServer extends WebSocketServer {
+  private static final Logger log = LoggerFactory.getLogger(JwsServer.class);
 
-  private final ServerRuntime runtime;
+  private final TransportContext context;
+  private final JwsTransport transport;
   /** The selector thread, known once {@link #onStart()} ran. */
   private volatile @Nullable Thread selectorThread;
   private volatile @Nullable Exception startFailure;
-  private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+  private final CountDownLatch started = new CountDownLatch(1);
 
-  WsServer(InetSocketAddress address, int decoders, ServerRuntime runtime) {
-    super(address, decoders, List.of(new LimitedDraft(runtime.limits().maxFrameSize())));
-    this.runtime = runtime;
+  JwsServer(InetSocketAddress address, int decoders, TransportContext context,
+      JwsTransport transport) {
+    super(address, decoders, List.of(new LimitedDraft(context.limits().maxFrameSize())));
+    this.context = context;
+    this.transport = transport;
     setReuseAddr(true);
     setTcpNoDelay(true);
-    setConnectionLostTimeout(0); // pings are ours: see ServerRuntime
+    setConnectionLostTimeout(0); // pings are the core's
     setWebSocketFactory(new Factory());
   }
 
-  ServerLimits limits() {
-    return runtime.limits();
-  }
-
-  Metrics metrics() {
-    return runtime.metrics();
+  JwsTransport transport() {
+    return transport;
   }
 
   /** Waits for the bind; rethrows its failure. */
-  void awaitStart(long timeoutMillis) throws Exception {
-    if (!started.await(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+  void awaitStart(long timeoutMillis) throws IOException, InterruptedException {
+    if (!started.await(timeoutMillis, TimeUnit.MILLISECONDS)) {
       throw new IOException("server did not start within " + timeoutMillis + " ms");
     }
     Exception e = startFailure;
+    if (e instanceof IOException io) {
+      throw io;
+    }
     if (e != null) {
-      throw e;
+      throw new IOException(e);
     }
   }
 
@@ -78,6 +86,11 @@ final class WsServer extends WebSocketServer {
   /** The decoder threads. */
   List<WebSocketWorker> workers() {
     return List.copyOf(decoders);
+  }
+
+  private static @Nullable ConnectionEvents events(WebSocket conn) {
+    JwsConnection c = conn.getAttachment();
+    return c == null ? null : c.events();
   }
 
   // ------------------------------------------------------------- callbacks
@@ -93,8 +106,8 @@ final class WsServer extends WebSocketServer {
       ClientHandshake request) throws InvalidDataException {
     ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(conn, draft,
         request);
-    WsConnection c = conn.getAttachment();
-    if (c == null) {
+    ConnectionEvents e = events(conn);
+    if (e == null) {
       throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, "unknown connection");
     }
     Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -105,69 +118,71 @@ final class WsServer extends WebSocketServer {
     InetSocketAddress remote = null;
     try {
       remote = conn.getRemoteSocketAddress();
-    } catch (RuntimeException e) {
-      log.trace("No remote address", e);
+    } catch (RuntimeException ex) {
+      log.trace("No remote address", ex);
     }
-    Handshake h = new Handshake(request.getResourceDescriptor(), headers, remote);
-    String refusal = runtime.admit(c, h);
-    if (refusal != null) {
-      throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, refusal);
+    UpgradeResult r = e.upgrade(new Handshake(request.getResourceDescriptor(), headers, remote));
+    if (!r.accepted()) {
+      // Java-WebSocket 1.6.0 answers every refusal with HTTP 404 (upstream issue 1423)
+      throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, r.reason());
     }
     return response;
   }
 
   @Override
   public void onOpen(WebSocket conn, ClientHandshake handshake) {
-    WsConnection c = conn.getAttachment();
+    JwsConnection c = conn.getAttachment();
     if (c != null) {
-      runtime.opened(c);
+      c.opened();
     }
   }
 
   @Override
   public void onMessage(WebSocket conn, String message) {
-    WsConnection c = conn.getAttachment();
-    if (c != null) {
-      runtime.text(c, message);
+    ConnectionEvents e = events(conn);
+    if (e != null) {
+      e.text(message);
     }
   }
 
   @Override
   public void onMessage(WebSocket conn, ByteBuffer message) {
-    // LimitedDraft refuses binary frames before they get here; this is a second line.
-    conn.close(CloseFrame.REFUSE, "binary frames are not accepted");
+    ConnectionEvents e = events(conn);
+    if (e != null) {
+      e.binary(message);
+    }
   }
 
   @Override
   public void onWebsocketPong(WebSocket conn, Framedata f) {
-    WsConnection c = conn.getAttachment();
-    if (c != null) {
-      c.lastSeen = System.nanoTime();
+    ConnectionEvents e = events(conn);
+    if (e != null) {
+      e.pong(f.getPayloadData());
     }
   }
 
   @Override
   public void onWebsocketPing(WebSocket conn, Framedata f) {
-    super.onWebsocketPing(conn, f); // answers with a pong
-    WsConnection c = conn.getAttachment();
-    if (c != null) {
-      c.lastSeen = System.nanoTime();
+    // no super call: the core decides whether and how to answer (JwsConnection.pong)
+    ConnectionEvents e = events(conn);
+    if (e != null) {
+      e.ping(f.getPayloadData());
     }
   }
 
   @Override
   public void onCloseInitiated(WebSocket conn, int code, String reason) {
-    WsConnection c = conn.getAttachment();
-    if (c != null) {
-      runtime.closing(c, code);
+    ConnectionEvents e = events(conn);
+    if (e != null) {
+      e.closeSent(code);
     }
   }
 
   @Override
   public void onClose(WebSocket conn, int code, String reason, boolean remote) {
-    WsConnection c = conn.getAttachment();
+    JwsConnection c = conn.getAttachment();
     if (c != null) {
-      runtime.closed(c, code, reason == null ? "" : reason);
+      c.closed(code, reason == null ? "" : reason);
     }
   }
 
@@ -192,37 +207,29 @@ final class WsServer extends WebSocketServer {
     @Override
     public WebSocketImpl createWebSocket(WebSocketAdapter a, List<Draft> drafts) {
       WebSocketImpl impl = new WebSocketImpl(a, drafts);
-      impl.setAttachment(runtime.accepted(impl, WsServer.this));
+      JwsConnection c = new JwsConnection(impl, JwsServer.this);
+      impl.setAttachment(c);
+      transport.remember(c);
+      c.events(context.connecting(c));
       return impl;
     }
 
     @Override
     public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) throws IOException {
       WebSocketImpl impl = (WebSocketImpl) key.attachment();
-      WsConnection c = impl.getAttachment();
+      JwsConnection c = impl.getAttachment();
       ByteChannel inner = channel;
-      javax.net.ssl.SSLContext tls = runtime.tls();
+      SSLContext tls = context.tls();
       if (tls != null) {
-        javax.net.ssl.SSLEngine engine = tls.createSSLEngine();
+        SSLEngine engine = tls.createSSLEngine();
         engine.setUseClientMode(false);
-        inner = new org.java_websocket.SSLSocketChannel2(channel, engine, runtime.executor(), key);
+        inner = new SSLSocketChannel2(channel, engine, context.executor(), key);
       }
-      return new CountingChannel(inner, c, runtime.limits().maxHandshakeSize());
+      return new CountingChannel(inner, c, context.limits().maxHandshakeSize());
     }
 
     @Override
     public void close() {
     }
-  }
-
-  static int utf8Length(String s) {
-    int n = s.length();
-    for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      if (ch >= 0x80) {
-        return s.getBytes(StandardCharsets.UTF_8).length;
-      }
-    }
-    return n;
   }
 }

@@ -1,4 +1,4 @@
-package io.github.jchannels.server.internal;
+package io.github.jchannels.server.internal.jws;
 
 import io.github.jchannels.core.Frame;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.github.jchannels.server.internal;
+package io.github.jchannels.server.internal.jws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
