@@ -95,6 +95,15 @@ public interface ChannelClient extends AutoCloseable {
   <E extends Event> boolean send(Channel<E> channel, E event);
 
   /**
+   * Sends {@code event} on {@code channel} only if the connection is ready when the client
+   * gets to it; otherwise drops it: never queued, so never delivered on a later connection
+   * (for terminal keystrokes, which must not reach a shell that replaced the one they were
+   * typed into). Returns false when the client is not ready now or was closed; true when the
+   * event was handed over (it is still dropped if the connection drops at that moment).
+   */
+  <E extends Event> boolean sendIfReady(Channel<E> channel, E event);
+
+  /**
    * Sends {@code event} with a fresh {@code ref} and returns its reply, with the default request
    * timeout (measured from this call, queueing included). The future completes with the
    * {@link Reply} when its status is ok, and fails with a {@link ChannelException} when the reply

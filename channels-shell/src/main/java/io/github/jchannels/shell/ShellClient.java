@@ -39,12 +39,15 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Unlike session traffic, keystrokes are not queued while the connection is down:
- * {@link #input} and {@link #resize} return false then (typing into a shell that may have been
+ * <p>Unlike session traffic, keystrokes are never queued: {@link #input} and {@link #resize}
+ * return false while the connection is not ready, and a keystroke caught by a connection drop
+ * is dropped, never sent on the next connection (typing into a shell that may have been
  * replaced by a new one on reconnection would run commands nobody saw). If the last connection
  * of a shell drops, the server ends the shell, unless its {@code reattachGrace} keeps it for a
  * while; the re-{@code init} after reconnecting then attaches to the kept shell or starts a new
- * one, and {@link ShellListener#onStart} is called again.
+ * one, and {@link ShellListener#onStart} is called again (followed by the server's replay of
+ * the screen). Once the shell has exited ({@link ShellListener#onExit}), the client leaves the
+ * shell's channel: a reconnection never starts a new shell in its place.
  *
  * <p>Thread-safe. Listeners run on the client's callback thread. {@link #close()} closes the
  * connection (the server then ends the shell if nobody else is attached) and stops every
@@ -65,6 +68,8 @@ public final class ShellClient implements AutoCloseable {
   private volatile int rows;
   /** Null until {@link #start()}. */
   private volatile @Nullable ClientSubscription subscription;
+  /** Set when the shell's {@code exit} arrived: nothing is sent to it any more. */
+  private volatile boolean exited;
 
   private ShellClient(Builder b) {
     this.channel = Channels.shell(b.shellId);
@@ -118,11 +123,12 @@ public final class ShellClient implements AutoCloseable {
 
   /**
    * Types {@code data} (send {@code \r} for Enter, as a terminal does). Returns false, dropping
-   * the input, while the connection is not ready or after {@link #close()}.
+   * the input, while the connection is not ready, after the shell exited or after
+   * {@link #close()}; never queued for a later connection.
    */
   public boolean input(String data) {
     Objects.requireNonNull(data, "data");
-    return client.state().isReady() && client.send(channel, new ShellEvent.Input(data));
+    return !exited && client.sendIfReady(channel, new ShellEvent.Input(data));
   }
 
   /**
@@ -133,7 +139,7 @@ public final class ShellClient implements AutoCloseable {
     ShellEvent.Resize r = new ShellEvent.Resize(cols, rows);
     this.cols = cols;
     this.rows = rows;
-    return client.state().isReady() && client.send(channel, r);
+    return !exited && client.sendIfReady(channel, r);
   }
 
   /** The shell's id. */
@@ -183,7 +189,15 @@ public final class ShellClient implements AutoCloseable {
         started.complete(null);
       }
       case ShellEvent.Output o -> each(l -> l.onOutput(o.data()));
-      case ShellEvent.Exit x -> each(l -> l.onExit(x.exitCode()));
+      case ShellEvent.Exit x -> {
+        exited = true;
+        // leave the channel: a later reconnection must not re-init (and so restart) the shell
+        ClientSubscription sub = subscription;
+        if (sub != null) {
+          sub.close();
+        }
+        each(l -> l.onExit(x.exitCode()));
+      }
       case ShellEvent.ShellError err -> fail(err.error(), err.message());
     }
   }

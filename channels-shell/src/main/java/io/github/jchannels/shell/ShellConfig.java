@@ -1,5 +1,9 @@
 package io.github.jchannels.shell;
 
+import io.github.jchannels.core.time.Scheduler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,10 +26,11 @@ import org.jspecify.annotations.Nullable;
  *     looked up on the environment's {@code PATH}; missing: {@code error}
  *     {@code command_not_found}</td></tr>
  *   <tr><td>{@code directory}</td><td>{@code user.home}</td><td>working directory</td></tr>
- *   <tr><td>{@code environment}</td><td>{@code PATH}, {@code HOME}, {@code USER},
- *     {@code LOGNAME}, {@code SHELL} of the host process (those set), plus
+ *   <tr><td>{@code environment}</td><td>{@code PATH=/usr/local/bin:/usr/bin:/bin},
+ *     {@code HOME} ({@code user.home}), {@code USER} ({@code user.name}), {@code SHELL} (the
+ *     account's login shell in {@code /etc/passwd}, else {@code /bin/sh}),
  *     {@code TERM=xterm-256color}, {@code LANG=C.UTF-8}</td><td>the complete environment of
- *     the program; nothing else is inherited</td></tr>
+ *     the program; nothing of the server's own environment is read or passed on</td></tr>
  *   <tr><td>{@code maxShells}</td><td>16</td><td>running shells in total; beyond:
  *     {@code error} {@code limit_exceeded}</td></tr>
  *   <tr><td>{@code maxShellsPerPrincipal}</td><td>4</td><td>running shells started by one
@@ -43,9 +48,33 @@ import org.jspecify.annotations.Nullable;
  *     take to exit before SIGKILL</td></tr>
  *   <tr><td>{@code reattachGrace}</td><td>0 (none)</td><td>how long a shell whose last
  *     connection was lost stays (paused) for a reconnecting client; then it is ended</td></tr>
+ *   <tr><td>{@code replayBuffer}</td><td>262,144 chars (256 Ki)</td><td>the newest output kept
+ *     and replayed to every attacher after its {@code init}; 0 for none</td></tr>
+ *   <tr><td>{@code containment}</td><td>{@link Containment#AUTO}</td><td>how a shell's
+ *     processes are found at teardown: a cgroup v2 of its own where the server may create one,
+ *     else an environment tag and a {@code /proc} sweep</td></tr>
+ *   <tr><td>{@code scheduler}</td><td>none: the endpoint creates
+ *     {@code Scheduler.system("shell-timer")} and closes it</td><td>the clock and timers of
+ *     coalescing, idle timeouts, terminate and reattach graces</td></tr>
  * </table>
  */
 public final class ShellConfig {
+  /** How a shell's processes are kept together so that a teardown finds every one of them. */
+  public enum Containment {
+    /** A cgroup v2 per shell where the server may create one, else {@link #ENVIRONMENT_TAG}. */
+    AUTO,
+    /**
+     * A cgroup v2 per shell, killed with {@code cgroup.kill}; building the endpoint fails
+     * where the server may not create cgroups.
+     */
+    CGROUP,
+    /**
+     * No cgroup: the shell's environment carries a tag and teardown kills every process whose
+     * {@code /proc/<pid>/environ} holds it (plus the shell's session and descendants).
+     */
+    ENVIRONMENT_TAG
+  }
+
   private final List<String> command;
   private final Path directory;
   private final Map<String, String> environment;
@@ -59,6 +88,10 @@ public final class ShellConfig {
   private final long maxPendingInputBytes;
   private final Duration terminateGrace;
   private final Duration reattachGrace;
+  private final int replayChars;
+  private final Containment containment;
+  private final @Nullable Path cgroupParent;
+  private final @Nullable Scheduler scheduler;
 
   private ShellConfig(Builder b) {
     this.command = List.copyOf(b.command);
@@ -74,6 +107,10 @@ public final class ShellConfig {
     this.maxPendingInputBytes = b.maxPendingInputBytes;
     this.terminateGrace = b.terminateGrace;
     this.reattachGrace = b.reattachGrace;
+    this.replayChars = b.replayChars;
+    this.containment = b.containment;
+    this.cgroupParent = b.cgroupParent;
+    this.scheduler = b.scheduler;
   }
 
   /** A builder with the defaults of the table above. */
@@ -146,6 +183,34 @@ public final class ShellConfig {
     return reattachGrace;
   }
 
+  /** Most output characters kept for replay to attachers; 0 for none. */
+  public int replayChars() {
+    return replayChars;
+  }
+
+  /** How a shell's processes are contained. */
+  public Containment containment() {
+    return containment;
+  }
+
+  /**
+   * The cgroup v2 directory under which shells' cgroups are created; empty for the server's
+   * own cgroup.
+   */
+  public Optional<Path> cgroupParent() {
+    return Optional.ofNullable(cgroupParent);
+  }
+
+  /** The scheduler given to the builder; empty when the endpoint creates its own. */
+  public Optional<Scheduler> scheduler() {
+    return Optional.ofNullable(scheduler);
+  }
+
+  /** What {@link ShellLauncher} receives as its defaults: command, directory, environment. */
+  public ShellLaunch defaultLaunch() {
+    return ShellLaunch.builder(command, directory).environment(environment).build();
+  }
+
   /** A builder with these values. */
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -162,6 +227,10 @@ public final class ShellConfig {
     b.maxPendingInputBytes = maxPendingInputBytes;
     b.terminateGrace = terminateGrace;
     b.reattachGrace = reattachGrace;
+    b.replayChars = replayChars;
+    b.containment = containment;
+    b.cgroupParent = cgroupParent;
+    b.scheduler = scheduler;
     return b;
   }
 
@@ -173,7 +242,9 @@ public final class ShellConfig {
         + ", flowControl=" + highWaterBytes + "/" + lowWaterBytes
         + ", coalesce=" + coalesceDelay + "/" + maxChunkChars
         + ", maxPendingInputBytes=" + maxPendingInputBytes
-        + ", terminateGrace=" + terminateGrace + ", reattachGrace=" + reattachGrace + "]";
+        + ", terminateGrace=" + terminateGrace + ", reattachGrace=" + reattachGrace
+        + ", replayChars=" + replayChars + ", containment=" + containment
+        + (cgroupParent == null ? "" : ", cgroupParent=" + cgroupParent) + "]";
   }
 
   /** Builds a {@link ShellConfig}. Not thread-safe. */
@@ -191,21 +262,40 @@ public final class ShellConfig {
     private long maxPendingInputBytes = 1024 * 1024;
     private Duration terminateGrace = Duration.ofSeconds(2);
     private Duration reattachGrace = Duration.ZERO;
+    private int replayChars = 256 * 1024;
+    private Containment containment = Containment.AUTO;
+    private @Nullable Path cgroupParent;
+    private @Nullable Scheduler scheduler;
 
     private Builder() {}
 
+    /** The allow-list defaults; never read from the server's own environment. */
     private static Map<String, String> defaultEnvironment() {
       Map<String, String> env = new LinkedHashMap<>();
-      for (String name : List.of("PATH", "HOME", "USER", "LOGNAME", "SHELL")) {
-        String v = System.getenv(name);
-        if (v != null) {
-          env.put(name, v);
-        }
+      String user = System.getProperty("user.name", "");
+      env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+      env.put("HOME", System.getProperty("user.home", "/"));
+      if (!user.isEmpty()) {
+        env.put("USER", user);
       }
-      env.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin");
+      env.put("SHELL", loginShell(user));
       env.put("TERM", "xterm-256color");
       env.put("LANG", "C.UTF-8");
       return env;
+    }
+
+    private static String loginShell(String user) {
+      try {
+        for (String line : Files.readAllLines(Path.of("/etc/passwd"), StandardCharsets.UTF_8)) {
+          String[] f = line.split(":", -1);
+          if (f.length >= 7 && f[0].equals(user) && !f[6].isBlank()) {
+            return f[6];
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // no passwd file (not Unix): the portable default
+      }
+      return "/bin/sh";
     }
 
     /** The program and its arguments, e.g. {@code "bash", "-l"}. */
@@ -231,12 +321,8 @@ public final class ShellConfig {
 
     /** Sets one environment variable (replacing a default). */
     public Builder env(String name, String value) {
-      Objects.requireNonNull(name, "name");
       Objects.requireNonNull(value, "value");
-      if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("invalid environment variable name: '" + name + "'");
-      }
-      environment.put(name, value);
+      environment.put(ShellLaunch.Builder.checkName(name), value);
       return this;
     }
 
@@ -338,6 +424,45 @@ public final class ShellConfig {
         throw new IllegalArgumentException("reattachGrace must be in [0, 1h]: " + grace);
       }
       this.reattachGrace = grace;
+      return this;
+    }
+
+    /**
+     * The newest output kept per shell and replayed to every connection that attaches (after
+     * its {@code init}), so a reloaded page shows the screen as it was; 0 to keep none, at most
+     * 16 Mi characters. Default 262,144 characters (256 Ki; at most 512 KiB of heap per shell).
+     */
+    public Builder replayBuffer(int chars) {
+      if (chars < 0 || chars > 16 * 1024 * 1024) {
+        throw new IllegalArgumentException("replayBuffer must be in [0, 16Mi] chars: " + chars);
+      }
+      this.replayChars = chars;
+      return this;
+    }
+
+    /** How a shell's processes are found at teardown; default {@link Containment#AUTO}. */
+    public Builder containment(Containment containment) {
+      this.containment = Objects.requireNonNull(containment, "containment");
+      return this;
+    }
+
+    /**
+     * The cgroup v2 directory (e.g. {@code /sys/fs/cgroup/myapp.service/shells}) under which
+     * the endpoint creates one cgroup per shell; default: the server's own cgroup, found in
+     * {@code /proc/self/cgroup} and {@code /proc/self/mountinfo}.
+     */
+    public Builder cgroupParent(Path parent) {
+      this.cgroupParent = Objects.requireNonNull(parent, "cgroupParent");
+      return this;
+    }
+
+    /**
+     * The clock and timers (output coalescing, idle timeout, terminate and reattach graces).
+     * The caller owns it and closes it after the endpoint. Default: the endpoint creates
+     * {@code Scheduler.system("shell-timer")} and closes it in {@link ShellEndpoint#close()}.
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 

@@ -12,13 +12,16 @@ import org.jspecify.annotations.Nullable;
  * The shell endpoint (PROTOCOL.md section 9): terminals over the channels protocol on a
  * WebSocket path of their own (default {@code /shell}), mounted on a {@link ChannelServer}.
  * It is off unless the host application builds one, with an {@link Authenticator} (who may
- * connect), a {@link ShellAuthorizer} (who may use which shell) and a {@link ShellConfig} (what
- * runs). Clients never choose the program.
+ * connect), a {@link ShellAuthorizer} (who may use which shell id) and a {@link ShellConfig}
+ * (what runs, the limits); optionally a {@link ShellLauncher} (what runs for whom: command,
+ * directory, environment, OS account) and a {@link ShellSharing} policy. A running shell
+ * belongs to the principal that started it: nobody else attaches unless the sharing policy
+ * grants it. Clients never choose the program.
  *
  * <pre>{@code
  * try (ShellEndpoint shells = ShellEndpoint.builder()
  *         .authenticator(Authenticator.bearer(tokens::lookup))
- *         .authorizer((user, shellId) -> user != null && shellId.startsWith(user.getName() + "-"))
+ *         .authorizer(ShellAuthorizer.ownerNamed())        // ids "<principal name>@<n>"
  *         .config(ShellConfig.builder().command("bash", "-l").directory(workspace).build())
  *         .build();
  *     ChannelServer server = shells.mountOn(ChannelServer.builder().port(8080)).build().start()) {
@@ -29,15 +32,18 @@ import org.jspecify.annotations.Nullable;
  * <p>Per connection: {@code init} on {@code shell:<id>} (data {@code cols}, {@code rows}) starts
  * the program in a pseudo terminal, or attaches to the running shell of that id (the PTY takes
  * the newest attacher's size), and is answered with {@code init} ({@code shellId}, {@code cols},
- * {@code rows}); then {@code input} and {@code resize} go in, {@code output} (to every attached
- * connection) and finally {@code exit} come out; failures are shell {@code error} events.
- * When the last connection of a shell goes away, or the endpoint closes, the shell's whole
- * process tree is killed.
+ * {@code rows}), then the replay of the shell's newest output; then {@code input} and
+ * {@code resize} go in, {@code output} (to every attached connection) and finally {@code exit}
+ * come out; failures are shell {@code error} events. When the last connection of a shell goes
+ * away, or the endpoint closes, or the JVM exits, every process of the shell is killed (its
+ * cgroup v2 where the server may create one, else every process carrying its environment tag).
  *
- * <p>Lifecycle and threads: each running shell has a reader, a writer and a waiter thread plus
- * pty4j's reaper; the endpoint has one timer thread and virtual threads for teardown.
- * {@link #close()} ends every shell and releases all of them; close it when the server closes
- * (either order works). Thread-safe.
+ * <p>Lifecycle and threads: each running shell has two platform threads, its output reader
+ * and pty4j's reaper, plus virtual threads (exit waiter, input drain while the PTY is full);
+ * the endpoint has one timer thread (unless {@link ShellConfig.Builder#scheduler} gives one)
+ * and virtual threads for teardown, and registers a JVM shutdown hook. {@link #close()} ends
+ * every shell and releases all of them; close it when the server closes (either order works).
+ * Thread-safe.
  */
 public final class ShellEndpoint implements AutoCloseable {
   /** The default path. */
@@ -55,7 +61,7 @@ public final class ShellEndpoint implements AutoCloseable {
     ShellAuthorizer authorizer = Objects.requireNonNull(b.authorizer,
         "an authorizer is required: decide which principal may use which shell");
     this.config = b.config;
-    this.hub = new ShellHub(config, authorizer);
+    this.hub = new ShellHub(config, authorizer, b.launcher, b.sharing);
   }
 
   /** A builder; {@link Builder#authenticator} and {@link Builder#authorizer} are required. */
@@ -122,6 +128,8 @@ public final class ShellEndpoint implements AutoCloseable {
     private @Nullable Authenticator authenticator;
     private @Nullable ShellAuthorizer authorizer;
     private ShellConfig config = ShellConfig.builder().build();
+    private ShellLauncher launcher = ShellLauncher.DEFAULTS;
+    private ShellSharing sharing = ShellSharing.OWNER_ONLY;
 
     private Builder() {}
 
@@ -141,7 +149,10 @@ public final class ShellEndpoint implements AutoCloseable {
       return this;
     }
 
-    /** Who may start or attach to which shell (required). */
+    /**
+     * Who may use which shell id (required). Compare exactly; see
+     * {@link ShellAuthorizer#ownerNamed()}.
+     */
     public Builder authorizer(ShellAuthorizer authorizer) {
       this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
       return this;
@@ -154,8 +165,27 @@ public final class ShellEndpoint implements AutoCloseable {
     }
 
     /**
+     * What a new shell runs, per principal and shell id; default {@link ShellLauncher#DEFAULTS}
+     * (the configuration's command, directory and environment, as the server's OS account).
+     */
+    public Builder launcher(ShellLauncher launcher) {
+      this.launcher = Objects.requireNonNull(launcher, "launcher");
+      return this;
+    }
+
+    /**
+     * Who besides its owner may attach to a running shell; default
+     * {@link ShellSharing#OWNER_ONLY}.
+     */
+    public Builder sharing(ShellSharing sharing) {
+      this.sharing = Objects.requireNonNull(sharing, "sharing");
+      return this;
+    }
+
+    /**
      * The endpoint. Throws {@link NullPointerException} without an authenticator or an
-     * authorizer.
+     * authorizer, and {@link IllegalStateException} for {@link ShellConfig.Containment#CGROUP}
+     * where this process may not create cgroups.
      */
     public ShellEndpoint build() {
       return new ShellEndpoint(this);

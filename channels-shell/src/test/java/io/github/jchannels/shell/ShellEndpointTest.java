@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.jchannels.core.memory.InMemoryConnection;
 import io.github.jchannels.core.memory.InMemoryTransport;
+import io.github.jchannels.core.time.FakeScheduler;
 import io.github.jchannels.core.transport.CloseCodes;
 import io.github.jchannels.shell.internal.ProcessTree;
 import java.security.Principal;
@@ -154,22 +155,21 @@ class ShellEndpointTest {
 
   @Test
   void notAllowedShellGetsErrorUnauthorized() {
-    InMemoryTransport t = start(TestShells.interactive().build(),
-        (p, id) -> p != null && id.startsWith(p.getName() + "-"));
+    InMemoryTransport t = start(TestShells.interactive().build(), ShellAuthorizer.ownerNamed());
     ShellPeer bob = new ShellPeer(t.open(BOB));
-    bob.send("shell:alice-1", "init", Map.of("cols", 80, "rows", 24), "i1");
+    bob.send("shell:alice@1", "init", Map.of("cols", 80, "rows", 24), "i1");
     JsonNode reply = bob.next();
     assertThat(type(reply)).isEqualTo("reply");
     assertThat(reply.path("data").path("status").asText()).isEqualTo("error");
     assertThat(reply.path("data").path("response").path("error").asText()).isEqualTo("unauthorized");
     JsonNode err = bob.next();
-    assertThat(err.path("channel").asText()).isEqualTo("shell:alice-1");
+    assertThat(err.path("channel").asText()).isEqualTo("shell:alice@1");
     assertThat(type(err)).isEqualTo("error");
     assertThat(err.path("data").path("error").asText()).isEqualTo("unauthorized");
     assertThat(endpoint.stats().shells()).isZero();
     ShellPeer alice = new ShellPeer(t.open(ALICE));
-    alice.init("alice-1", 80, 24);
-    alice.expectInit("alice-1", 80, 24);
+    alice.init("alice@1", 80, 24);
+    alice.expectInit("alice@1", 80, 24);
   }
 
   @Test
@@ -289,10 +289,15 @@ class ShellEndpointTest {
 
   @Test
   void idleShellIsEnded() {
-    ShellPeer peer = new ShellPeer(start(TestShells.interactive()
+    FakeScheduler time = new FakeScheduler();
+    ShellPeer peer = new ShellPeer(start(TestShells.interactive(time)
         .idleTimeout(Duration.ofMillis(500)).build()).open(ALICE));
     peer.init("t1", 80, 24);
     peer.expectInit("t1", 80, 24);
+    time.advance(Duration.ofMillis(499));
+    assertThat(endpoint.stats().shells()).isEqualTo(1);
+    assertThat(peer.connection.texts()).noneMatch(x -> x.contains("idle_timeout"));
+    time.advance(Duration.ofMillis(1));
     JsonNode err = peer.until("error");
     assertThat(err.path("data").path("error").asText()).isEqualTo("idle_timeout");
     peer.until("exit");
@@ -372,8 +377,9 @@ class ShellEndpointTest {
 
   @Test
   void aLostConnectionCanReattachWithinTheGraceAndTheShellEndsAfterIt() {
-    InMemoryTransport t = start(TestShells.interactive().reattachGrace(Duration.ofMillis(800))
-        .build());
+    FakeScheduler time = new FakeScheduler();
+    InMemoryTransport t = start(TestShells.interactive(time)
+        .reattachGrace(Duration.ofMillis(800)).build());
     ShellPeer a = new ShellPeer(t.open(ALICE));
     a.init("t1", 80, 24);
     a.expectInit("t1", 80, 24);
@@ -389,8 +395,11 @@ class ShellEndpointTest {
     b.input("t1", "echo $X\n");
     b.awaitOutput("kept");
     b.connection.closeFromPeer(CloseCodes.ABNORMAL, "lost again");
+    time.advance(Duration.ofMillis(799));
+    assertThat(ProcessTree.isGone(pid)).isFalse();
+    time.advance(Duration.ofMillis(1));
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(pid));
-    assertThat(endpoint.stats().shells()).isZero();
+    await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.stats().shells() == 0);
   }
 
   @Test

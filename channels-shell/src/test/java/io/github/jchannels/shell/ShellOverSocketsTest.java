@@ -32,9 +32,8 @@ class ShellOverSocketsTest {
       Map.of("alice-token", () -> "alice", "bob-token", () -> "bob");
   private static final Authenticator AUTH =
       Authenticator.bearer(t -> Optional.ofNullable(TOKENS.get(t)));
-  /** A shell id belongs to the principal whose name prefixes it. */
-  private static final ShellAuthorizer OWNER_PREFIX =
-      (p, id) -> p != null && id.startsWith(p.getName() + "-");
+  /** Shell ids are "<principal name>@<n>", compared exactly. */
+  private static final ShellAuthorizer OWNER = ShellAuthorizer.ownerNamed();
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private ShellEndpoint endpoint;
@@ -53,7 +52,7 @@ class ShellOverSocketsTest {
   }
 
   private void start(ShellConfig config) {
-    endpoint = closing(ShellEndpoint.builder().authenticator(AUTH).authorizer(OWNER_PREFIX)
+    endpoint = closing(ShellEndpoint.builder().authenticator(AUTH).authorizer(OWNER)
         .config(config).build());
     server = closing(endpoint.mountOn(ChannelServer.builder().host("127.0.0.1").port(0))
         .build().start());
@@ -109,9 +108,9 @@ class ShellOverSocketsTest {
   void echoSttySizeResizeAndExitCode() throws Exception {
     start(TestShells.interactive().build());
     Recorder r = new Recorder();
-    ShellClient shell = client("alice-token", "alice-1", r);
+    ShellClient shell = client("alice-token", "alice@1", r);
     shell.start().get(15, TimeUnit.SECONDS);
-    assertThat(r.starts).containsExactly("alice-1 100x30");
+    assertThat(r.starts).containsExactly("alice@1 100x30");
     assertThat(shell.input("echo hello''world\r")).isTrue();
     r.awaitOutput("helloworld");
     shell.input("stty size\r");
@@ -131,7 +130,7 @@ class ShellOverSocketsTest {
         + "printf '\\xbc'; sleep 0.2; printf '\\xa2C\\xf0\\x9f'; sleep 0.2; "
         + "printf '\\x98\\x80D\\n'").build());
     Recorder r = new Recorder();
-    client("alice-token", "alice-utf8", r).start().get(15, TimeUnit.SECONDS);
+    client("alice-token", "alice@utf8", r).start().get(15, TimeUnit.SECONDS);
     assertThat(r.exit.get(15, TimeUnit.SECONDS)).isZero();
     assertThat(r.output.toString()).isEqualTo("AéB漢C😀D\r\n");
     assertThat(r.chunks).hasSizeGreaterThan(1)
@@ -145,7 +144,7 @@ class ShellOverSocketsTest {
     RawShellSocket raw = closing(RawShellSocket.connect(shellUri(), "alice-token", 1));
     assertThat(raw.next().path("type").asText()).isEqualTo("connected");
     raw.read(1);
-    raw.send("{\"channel\":\"shell:alice-flood\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24}}");
+    raw.send("{\"channel\":\"shell:alice@flood\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24}}");
     assertThat(raw.next().path("type").asText()).isEqualTo("init");
     // the reader takes nothing more: TCP fills, the server's queue grows, the PTY is paused
     await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.stats().flowControlPauses() > 0);
@@ -187,9 +186,9 @@ class ShellOverSocketsTest {
   void backgroundJobIsGoneAfterTheConnectionCloses() throws Exception {
     start(TestShells.interactive().build());
     Recorder r = new Recorder();
-    ShellClient shell = client("alice-token", "alice-jobs", r);
+    ShellClient shell = client("alice-token", "alice@jobs", r);
     shell.start().get(15, TimeUnit.SECONDS);
-    long shellPid = endpoint.pid("alice-jobs").orElseThrow();
+    long shellPid = endpoint.pid("alice@jobs").orElseThrow();
     shell.input("sleep 1000 & echo JOB=$!\r");
     Pattern p = Pattern.compile("JOB=(\\d+)");
     await().atMost(Duration.ofSeconds(15)).until(() -> p.matcher(r.output).find());
@@ -222,7 +221,7 @@ class ShellOverSocketsTest {
     assertThat(endpoint.stats().shellsStarted()).isZero();
 
     Recorder r = new Recorder();
-    ShellClient noToken = client(null, "alice-x", r);
+    ShellClient noToken = client(null, "alice@x", r);
     assertThatThrownBy(() -> noToken.start().get(15, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class);
     assertThat(endpoint.stats().shellsStarted()).isZero();
@@ -232,7 +231,7 @@ class ShellOverSocketsTest {
   void anotherUsersShellIsRefused() throws Exception {
     start(TestShells.interactive().build());
     Recorder r = new Recorder();
-    ShellClient bob = client("bob-token", "alice-1", r);
+    ShellClient bob = client("bob-token", "alice@1", r);
     assertThatThrownBy(() -> bob.start().get(15, TimeUnit.SECONDS))
         .hasCauseInstanceOf(ShellException.class)
         .cause().extracting(e -> ((ShellException) e).code()).isEqualTo("unauthorized");
@@ -245,7 +244,7 @@ class ShellOverSocketsTest {
     start(TestShells.script("echo configured-program; exit 3").build());
     RawShellSocket raw = closing(RawShellSocket.connect(shellUri(), "alice-token", 1000));
     assertThat(raw.next().path("type").asText()).isEqualTo("connected");
-    raw.send("{\"channel\":\"shell:alice-cmd\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24,"
+    raw.send("{\"channel\":\"shell:alice@cmd\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24,"
         + "\"command\":[\"/bin/sh\",\"-c\",\"echo PWNED\"],\"cwd\":\"/\",\"env\":{\"A\":\"1\"}}}");
     StringBuilder out = new StringBuilder();
     JsonNode n;
@@ -261,9 +260,9 @@ class ShellOverSocketsTest {
     start(TestShells.interactive().build());
     RawShellSocket raw = closing(RawShellSocket.connect(shellUri(), "alice-token", 1000));
     raw.next();
-    raw.send("{\"channel\":\"shell:alice-s\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24}}");
+    raw.send("{\"channel\":\"shell:alice@s\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24}}");
     assertThat(raw.next().path("type").asText()).isEqualTo("init");
-    long pid = endpoint.pid("alice-s").orElseThrow();
+    long pid = endpoint.pid("alice@s").orElseThrow();
     server.close();
     assertThat(raw.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1001);
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(pid));
@@ -275,23 +274,23 @@ class ShellOverSocketsTest {
   void clientReconnectsAndStartsANewShellWithTheLatestSize() throws Exception {
     start(TestShells.interactive().build());
     Recorder r = new Recorder();
-    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice-re")
+    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice@re")
         .token(() -> "alice-token")
         .listener(r)
         .configure(c -> c.reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(200)))
         .build());
     shell.start().get(15, TimeUnit.SECONDS);
-    assertThat(r.starts).containsExactly("alice-re 80x24");
+    assertThat(r.starts).containsExactly("alice@re 80x24");
     assertThat(shell.resize(90, 20)).isTrue();
-    long firstPid = endpoint.pid("alice-re").orElseThrow();
+    long firstPid = endpoint.pid("alice@re").orElseThrow();
     String id = server.connections().stream().filter(c -> c.path().equals("/shell"))
         .findFirst().orElseThrow().id();
     assertThat(server.disconnect(id, 1011, "test drop")).isTrue();
     // its only connection dropped: the shell ended; the reconnected client starts a new one
     await().atMost(Duration.ofSeconds(15)).until(() -> r.starts.size() == 2);
-    assertThat(r.starts.get(1)).isEqualTo("alice-re 90x20");
+    assertThat(r.starts.get(1)).isEqualTo("alice@re 90x20");
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(firstPid));
-    assertThat(endpoint.pid("alice-re")).isPresent().isNotEqualTo(java.util.OptionalLong.of(firstPid));
+    assertThat(endpoint.pid("alice@re")).isPresent().isNotEqualTo(java.util.OptionalLong.of(firstPid));
     shell.input("stty size\r");
     r.awaitOutput("20 90");
   }
@@ -300,12 +299,12 @@ class ShellOverSocketsTest {
   void inputIsNotQueuedWhileDisconnected() throws Exception {
     start(TestShells.interactive().build());
     Recorder r = new Recorder();
-    ShellClient shell = client("alice-token", "alice-q", r);
+    ShellClient shell = client("alice-token", "alice@q", r);
     assertThat(shell.input("echo never\r")).isFalse();
     assertThat(shell.resize(100, 40)).isFalse();
     assertThat(shell.cols()).isEqualTo(100);
     shell.start().get(15, TimeUnit.SECONDS);
-    assertThat(r.starts).containsExactly("alice-q 100x40");
+    assertThat(r.starts).containsExactly("alice@q 100x40");
     shell.close();
     assertThat(shell.input("echo closed\r")).isFalse();
     assertThat(r.output.toString()).doesNotContain("never");
@@ -317,8 +316,8 @@ class ShellOverSocketsTest {
     List<Long> pids = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       Recorder r = new Recorder();
-      client("alice-token", "alice-t" + i, r).start().get(15, TimeUnit.SECONDS);
-      pids.add(endpoint.pid("alice-t" + i).orElseThrow());
+      client("alice-token", "alice@t" + i, r).start().get(15, TimeUnit.SECONDS);
+      pids.add(endpoint.pid("alice@t" + i).orElseThrow());
     }
     server.close();
     endpoint.close();
@@ -335,7 +334,7 @@ class ShellOverSocketsTest {
   void heartbeatPingsAreAnsweredByTheShellEndpoint() throws Exception {
     start(TestShells.interactive().build());
     Recorder r = new Recorder();
-    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice-hb")
+    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice@hb")
         .token(() -> "alice-token")
         .listener(r)
         .configure(c -> c.useServerHeartbeatInterval(false)
@@ -353,7 +352,7 @@ class ShellOverSocketsTest {
   void withAReattachGraceAReconnectingClientGetsItsShellBack() throws Exception {
     start(TestShells.interactive().reattachGrace(Duration.ofSeconds(30)).build());
     Recorder r = new Recorder();
-    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice-back")
+    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice@back")
         .token(() -> "alice-token")
         .listener(r)
         .configure(c -> c.reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(200)))
@@ -361,12 +360,12 @@ class ShellOverSocketsTest {
     shell.start().get(15, TimeUnit.SECONDS);
     shell.input("Y=sa''me; echo ok\r");
     r.awaitOutput("ok");
-    long pid = endpoint.pid("alice-back").orElseThrow();
+    long pid = endpoint.pid("alice@back").orElseThrow();
     String id = server.connections().stream().filter(c -> c.path().equals("/shell"))
         .findFirst().orElseThrow().id();
     server.disconnect(id, 1011, "test drop");
     await().atMost(Duration.ofSeconds(15)).until(() -> r.starts.size() == 2);
-    assertThat(endpoint.pid("alice-back")).hasValue(pid);
+    assertThat(endpoint.pid("alice@back")).hasValue(pid);
     shell.input("echo $Y\r");
     r.awaitOutput("same");
     shell.close(); // normal closure: no grace

@@ -193,6 +193,21 @@ public final class RealChannelClient implements ChannelClient {
   }
 
   @Override
+  public <E extends Event> boolean sendIfReady(Channel<E> channel, E event) {
+    checkKnown(channel);
+    if (!state.isReady()) {
+      return false;
+    }
+    Frame frame = codec.encode(channel, event);
+    String type = Frames.typeOf(channel, event);
+    return post(() -> {
+      if (ready && socket != null) {
+        transmit(new Frames.Outgoing(channel.name(), type, frame, null));
+      }
+    });
+  }
+
+  @Override
   public <E extends Event> CompletableFuture<Reply> request(Channel<E> channel, E event) {
     return request(channel, event, config.requestTimeout());
   }

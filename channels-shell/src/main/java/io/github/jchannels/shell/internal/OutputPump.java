@@ -1,10 +1,9 @@
 package io.github.jchannels.shell.internal;
 
+import io.github.jchannels.core.time.Scheduler;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -26,7 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutputPump {
   private static final Logger log = LoggerFactory.getLogger(OutputPump.class);
-  private static final int READ_SIZE = 8192;
+  /** One read takes what the PTY holds (the kernel's PTY buffer is a few KiB to 64 KiB). */
+  private static final int READ_SIZE = 64 * 1024;
   private static final long MIN_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
   private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
@@ -50,7 +50,7 @@ public final class OutputPump {
   private final PtyShell shell;
   private final Consumer<String> sink;
   private final LongSupplier backlog;
-  private final ScheduledExecutorService timer;
+  private final Scheduler timer;
   private final Settings settings;
   private final Utf8StreamDecoder decoder = new Utf8StreamDecoder();
   /** Text read but not yet handed to the sink. Guarded by {@code this}. */
@@ -69,7 +69,7 @@ public final class OutputPump {
   private volatile boolean stopped;
 
   public OutputPump(PtyShell shell, Consumer<String> sink, LongSupplier backlog,
-      ScheduledExecutorService timer, Settings settings) {
+      Scheduler timer, Settings settings) {
     this.shell = Objects.requireNonNull(shell, "shell");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.backlog = Objects.requireNonNull(backlog, "backlog");
@@ -77,7 +77,10 @@ public final class OutputPump {
     this.settings = Objects.requireNonNull(settings, "settings");
   }
 
-  /** Starts the reader thread. */
+  /**
+   * Starts the reader thread: a platform thread, since pty4j reads in a blocking native call
+   * that would pin a virtual thread's carrier.
+   */
   public OutputPump start(String threadName) {
     Thread t = new Thread(this::run, threadName);
     t.setDaemon(true);
@@ -90,7 +93,11 @@ public final class OutputPump {
     return done;
   }
 
-  /** Leaves a flow-control pause at once (for teardown); reading ends when the PTY closes. */
+  /**
+   * Leaves a flow-control pause at once and ignores flow control from now on (for teardown and
+   * after the program ended: what is left is at most the PTY's buffer); reading ends when the
+   * PTY closes.
+   */
   public void stop() {
     stopped = true;
   }
@@ -167,17 +174,13 @@ public final class OutputPump {
       // leading edge: output after a quiet period (an echoed keystroke) goes out at once; only
       // output that follows a chunk within coalesceDelay waits to be coalesced
       if (!full && !flushScheduled
-          && System.nanoTime() - lastFlushNanos >= settings.coalesceDelay().toNanos()) {
+          && timer.nanoTime() - lastFlushNanos >= settings.coalesceDelay().toNanos()) {
         full = true;
       }
       if (!full && !flushScheduled) {
         flushScheduled = true;
-        try {
-          timer.schedule(this::timedFlush, settings.coalesceDelay().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-          flushScheduled = false;
-          full = true;
-        }
+        // a closed scheduler drops the task: the end of stream flushes what is left
+        timer.schedule(settings.coalesceDelay(), this::timedFlush);
       }
     }
     if (full) {
@@ -202,7 +205,7 @@ public final class OutputPump {
         }
         chunk = pending.toString();
         pending.setLength(0);
-        lastFlushNanos = System.nanoTime();
+        lastFlushNanos = timer.nanoTime();
         if (pending.capacity() > 4 * settings.maxChunkChars()) {
           pending.trimToSize();
         }

@@ -3,7 +3,13 @@ package io.github.jchannels.shell.internal;
 import com.pty4j.PtyProcess;
 import com.pty4j.PtyProcessBuilder;
 import com.pty4j.WinSize;
+import com.pty4j.unix.CLibrary;
 import com.pty4j.unix.UnixPtyProcess;
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+import io.github.jchannels.core.time.Cancellable;
+import io.github.jchannels.core.time.Scheduler;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,12 +18,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,43 +35,55 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One program running in a pseudo terminal (pty4j), with the library's traps worked around:
- * reads only with {@code read(byte[], 0, len)} (the single-byte read is signed), writes only
- * with offset 0 (an offset throws), and {@link #terminate} kills the whole process tree
- * (interactive bash ignores SIGTERM and background jobs survive SIGKILL of the shell).
+ * reads only with {@code read(byte[], 0, len)} (the single-byte read is signed); input is
+ * written with non-blocking {@code write(2)} calls on the master (so no thread ever blocks on a
+ * program that does not read its input); {@link #terminate} kills the whole process tree,
+ * cgroup and tagged processes included.
  *
- * <p>Thread-safe: one thread reads, any thread may write (writes are serialised), resize and
- * terminate.
+ * <p>Threads: none of its own but a virtual thread waiting for the exit (pty4j adds its reaper
+ * thread); the caller reads on a thread of its own.
+ *
+ * <p>Thread-safe: one thread reads, any thread may write (writes are serialised by the caller),
+ * resize and terminate.
  */
 public final class PtyShell {
   private static final Logger log = LoggerFactory.getLogger(PtyShell.class);
+  private static final List<Path> SETPRIV = List.of(Path.of("/usr/bin/setpriv"),
+      Path.of("/bin/setpriv"));
 
   private final PtyProcess process;
   private final long pid;
   private final InputStream in;
   private final OutputStream out;
-  private final Object writeLock = new Object();
+  private final ShellJail jail;
+  /** The master's descriptor, non-blocking; -1 where writes go through the blocking stream. */
+  private final int masterFd;
   /** Completed with the exit code once the process has ended. */
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+  /** Completed when a read returned end of stream. */
+  private final CompletableFuture<Void> eof = new CompletableFuture<>();
   private final AtomicBoolean terminating = new AtomicBoolean();
   /** Completed when {@link #terminate} has finished. */
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
-  private PtyShell(PtyProcess process) {
+  private PtyShell(PtyProcess process, ShellJail jail) {
     this.process = process;
     this.pid = process.pid();
     this.in = process.getInputStream();
     this.out = process.getOutputStream();
-    Thread waiter = new Thread(this::awaitExit, "shell-" + pid + "-waiter");
-    waiter.setDaemon(true);
-    waiter.start();
+    this.jail = jail;
+    this.masterFd = nonBlockingMaster(process);
+    Thread.ofVirtual().name("shell-" + pid + "-waiter").start(this::awaitExit);
   }
 
   /**
-   * Starts {@code spec} in a new PTY of {@code cols}×{@code rows}. The command is looked up on
-   * the {@code PATH} of the spec's environment first, so a missing program is reported as
+   * Starts {@code spec} in a new PTY of {@code cols}×{@code rows}, tagged and (where
+   * {@code jail} has a cgroup) inside its cgroup before the program runs. The command is looked
+   * up on the {@code PATH} of the spec's environment first, so a missing program is reported as
    * {@code command_not_found} instead of pty4j's "Exec_tty error: Unknown reason".
    */
-  public static PtyShell start(LaunchSpec spec, int cols, int rows) throws ShellStartException {
+  public static PtyShell start(LaunchSpec spec, int cols, int rows, ShellJail jail)
+      throws ShellStartException {
     Path program = resolve(spec.command().get(0), spec.environment())
         .orElseThrow(() -> new ShellStartException("command_not_found",
             "command not found: " + spec.command().get(0)));
@@ -73,19 +94,54 @@ public final class PtyShell {
     prepareNativeDirectory();
     List<String> argv = new ArrayList<>(spec.command());
     argv.set(0, program.toString());
+    Map<String, String> env = new LinkedHashMap<>(spec.environment());
+    if (spec.runAs() != null) {
+      argv = switchUser(spec.runAs(), argv, env);
+    }
+    jail.tag(env);
+    if (jail.cgroup().isPresent()) {
+      argv = jail.cgroup().get().joinArgv(argv);
+    }
     try {
       PtyProcess p = new PtyProcessBuilder(argv.toArray(String[]::new))
-          .setEnvironment(new LinkedHashMap<>(spec.environment()))
+          .setEnvironment(env)
           .setDirectory(spec.directory().toString())
           .setInitialColumns(cols)
           .setInitialRows(rows)
           .setRedirectErrorStream(true)
           .start();
-      return new PtyShell(p);
+      return new PtyShell(p, jail);
     } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
       log.warn("could not start {} in a PTY", argv, e);
       throw new ShellStartException("start_failed", "could not start the shell", e);
     }
+  }
+
+  /**
+   * {@code argv} run as {@code user} through {@code setpriv}; sets {@code HOME}, {@code USER}
+   * and {@code SHELL} of {@code env} to the account's.
+   */
+  static List<String> switchUser(String user, List<String> argv, Map<String, String> env)
+      throws ShellStartException {
+    String[] account = Accounts.lookup(user).orElseThrow(() -> new ShellStartException(
+        "start_failed", "no such OS user: " + user));
+    env.put("HOME", account[5]);
+    env.put("USER", user);
+    env.put("SHELL", account[6].isBlank() ? "/bin/sh" : account[6]);
+    if (Accounts.currentUser().equals(user)) {
+      return argv;
+    }
+    if (!Accounts.isRoot()) {
+      throw new ShellStartException("start_failed",
+          "cannot run a shell as '" + user + "': the server does not run as root");
+    }
+    Path setpriv = SETPRIV.stream().filter(Files::isExecutable).findFirst()
+        .orElseThrow(() -> new ShellStartException("start_failed",
+            "cannot run a shell as '" + user + "': setpriv (util-linux) is not installed"));
+    List<String> all = new ArrayList<>(List.of(setpriv.toString(), "--reuid=" + account[2],
+        "--regid=" + account[3], "--init-groups", "--"));
+    all.addAll(argv);
+    return all;
   }
 
   /** The PTY child's process id. */
@@ -93,22 +149,59 @@ public final class PtyShell {
     return pid;
   }
 
+  /** The shell's containment. */
+  public ShellJail jail() {
+    return jail;
+  }
+
   /**
    * Reads up to {@code buf.length} bytes into {@code buf} from offset 0. Blocks; returns -1 once
    * the program has ended and its output is drained, or the PTY is closed.
    */
   public int read(byte[] buf) {
+    int n;
     try {
-      return in.read(buf, 0, buf.length);
+      n = in.read(buf, 0, buf.length);
     } catch (IOException e) {
-      return -1;
+      n = -1;
     }
+    if (n < 0) {
+      eof.complete(null);
+    }
+    return n;
   }
 
-  /** Writes all of {@code bytes} to the program's input; may block while the PTY is full. */
-  public void write(byte[] bytes) throws IOException {
-    synchronized (writeLock) {
-      out.write(bytes, 0, bytes.length);
+  /**
+   * Writes what the PTY takes now of {@code bytes[off, off+len)} without blocking: returns the
+   * number of bytes written (0 when the PTY's input buffer is full), or -1 once the PTY is
+   * closed.
+   */
+  public int writeSome(byte[] bytes, int off, int len) {
+    if (len == 0) {
+      return 0;
+    }
+    if (masterFd < 0) {
+      try {
+        out.write(off == 0 ? bytes : Arrays.copyOfRange(bytes, off, off + len), 0, len);
+        return len;
+      } catch (IOException | RuntimeException e) {
+        return -1;
+      }
+    }
+    if (terminated.isDone()) {
+      return -1;
+    }
+    byte[] b = off == 0 ? bytes : Arrays.copyOfRange(bytes, off, off + len);
+    while (true) {
+      int n = CLibrary.write(masterFd, b, len);
+      if (n >= 0) {
+        return n;
+      }
+      int errno = CLibrary.errno();
+      if (errno == CLibrary.EINTR) {
+        continue;
+      }
+      return errno == CLibrary.EAGAIN ? 0 : -1;
     }
   }
 
@@ -140,37 +233,87 @@ public final class PtyShell {
     return !exit.isDone();
   }
 
+  /** Completes when {@link #terminate} or {@link #killNow} has finished. */
+  public CompletableFuture<Void> terminated() {
+    return terminated;
+  }
+
   /**
-   * Kills the program and every process it started, background jobs included, then closes the
-   * PTY. In order: snapshot the descendants and session members; SIGHUP (bash passes it on to
-   * its jobs, as when a terminal window closes); wait up to {@code grace}; SIGKILL the shell;
-   * SIGKILL every survivor of the snapshot and of a fresh session scan. Blocks until done;
-   * idempotent (a second caller waits for the first).
+   * Kills the program and every process it started, then closes the PTY: snapshot the
+   * descendants and session members; SIGHUP (bash passes it on to its jobs, as when a terminal
+   * window closes); wait up to {@code grace} on {@code scheduler}; SIGKILL the shell, its
+   * cgroup, its tagged processes and every survivor of the snapshot and of a fresh session
+   * scan. Blocking steps run on {@code blocking}. Idempotent; returns {@link #terminated()}.
    */
-  public void terminate(Duration grace) {
+  public CompletableFuture<Void> terminate(Duration grace, Scheduler scheduler,
+      Executor blocking) {
     if (!terminating.compareAndSet(false, true)) {
-      terminated.join();
+      return terminated;
+    }
+    run(blocking, () -> {
+      Map<Long, ProcessHandle> members = new LinkedHashMap<>(ProcessTree.members(pid));
+      if (exit.isDone()) {
+        finish(members);
+        return;
+      }
+      hangup();
+      AtomicBoolean once = new AtomicBoolean();
+      Runnable kill = () -> {
+        if (once.compareAndSet(false, true)) {
+          run(blocking, () -> finish(members));
+        }
+      };
+      Cancellable timer = grace.isZero() ? Cancellable.NONE : scheduler.schedule(grace, kill);
+      if (grace.isZero()) {
+        kill.run();
+      }
+      exit.whenComplete((code, e) -> {
+        timer.cancel();
+        kill.run();
+      });
+    });
+    return terminated;
+  }
+
+  /** Kills everything at once, without a grace (shutdown, or a teardown that took too long). */
+  public void killNow() {
+    terminating.set(true);
+    if (!terminated.isDone()) {
+      finish(new LinkedHashMap<>(ProcessTree.members(pid)));
+    }
+  }
+
+  private static void run(Executor executor, Runnable r) {
+    try {
+      executor.execute(r);
+    } catch (RejectedExecutionException e) {
+      r.run();
+    }
+  }
+
+  private synchronized void finish(Map<Long, ProcessHandle> members) {
+    if (terminated.isDone()) {
       return;
     }
     try {
-      Map<Long, ProcessHandle> members = new LinkedHashMap<>(ProcessTree.members(pid));
       if (!exit.isDone()) {
-        hangup();
-        if (!awaitExit(grace)) {
-          process.destroyForcibly();
-          awaitExit(Duration.ofSeconds(2));
-        }
+        process.destroyForcibly();
       }
+      int killed = jail.killAll();
       // jobs re-parented to init are no longer descendants: look for the session again
       ProcessTree.members(pid).forEach(members::putIfAbsent);
-      int killed = ProcessTree.killAll(members.values(), 2_000);
+      killed += ProcessTree.killAll(members.values(), 2_000);
+      awaitQuietly(exit, Duration.ofSeconds(2));
       if (killed > 0) {
         log.debug("shell {}: killed {} leftover processes", pid, killed);
       }
+      // what the program wrote before it died is still read: wait for the end of stream
+      awaitQuietly(eof, Duration.ofSeconds(2));
     } catch (RuntimeException e) {
       log.warn("shell {}: teardown failed", pid, e);
     } finally {
       closeQuietly();
+      jail.release();
       terminated.complete(null);
     }
   }
@@ -184,17 +327,13 @@ public final class PtyShell {
     }
   }
 
-  private boolean awaitExit(Duration timeout) {
+  private static void awaitQuietly(CompletableFuture<?> f, Duration timeout) {
     try {
-      exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
+      f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // gone on without it
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return exit.isDone();
-    } catch (ExecutionException e) {
-      return true;
     }
   }
 
@@ -209,6 +348,7 @@ public final class PtyShell {
     } catch (IOException | RuntimeException e) {
       // already closed
     }
+    eof.complete(null);
   }
 
   private void awaitExit() {
@@ -219,6 +359,28 @@ public final class PtyShell {
       exit.complete(-1);
     } catch (RuntimeException e) {
       exit.completeExceptionally(e);
+    }
+  }
+
+  /** Sets O_NONBLOCK on the PTY master; -1 if that is not possible here. */
+  private static int nonBlockingMaster(PtyProcess process) {
+    if (!(process instanceof UnixPtyProcess unix)) {
+      return -1;
+    }
+    try {
+      int fd = unix.getPty().getMasterFD();
+      Function fcntl = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("fcntl");
+      int getfl = 3;
+      int setfl = 4;
+      int nonBlock = Platform.isMac() || Platform.isFreeBSD() || Platform.isOpenBSD() ? 4 : 04000;
+      int flags = fcntl.invokeInt(new Object[] {fd, getfl});
+      if (flags < 0 || fcntl.invokeInt(new Object[] {fd, setfl, flags | nonBlock}) < 0) {
+        return -1;
+      }
+      return fd;
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      log.debug("non-blocking PTY writes not available", e);
+      return -1;
     }
   }
 
@@ -253,6 +415,45 @@ public final class PtyShell {
       } catch (IOException | RuntimeException e) {
         log.debug("could not create pty4j.tmpdir {}", dir, e);
       }
+    }
+  }
+
+  /** Accounts of {@code /etc/passwd}. */
+  static final class Accounts {
+    private Accounts() {}
+
+    /** The passwd fields of {@code user}: name, x, uid, gid, gecos, home, shell. */
+    static Optional<String[]> lookup(String user) {
+      try {
+        for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+          String[] f = line.split(":", -1);
+          if (f.length >= 7 && f[0].equals(user)) {
+            return Optional.of(f);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        log.debug("cannot read /etc/passwd", e);
+      }
+      return Optional.empty();
+    }
+
+    static String currentUser() {
+      return System.getProperty("user.name", "");
+    }
+
+    /** Whether this process's effective uid is 0 (from /proc/self/status). */
+    static boolean isRoot() {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+          if (line.startsWith("Uid:")) {
+            String[] f = line.substring(4).trim().split("\\s+");
+            return f.length > 1 && f[1].equals("0");
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // not Linux
+      }
+      return false;
     }
   }
 }

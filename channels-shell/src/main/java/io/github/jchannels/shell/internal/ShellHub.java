@@ -16,6 +16,9 @@ import io.github.jchannels.core.transport.Connection;
 import io.github.jchannels.core.transport.ConnectionHandler;
 import io.github.jchannels.shell.ShellAuthorizer;
 import io.github.jchannels.shell.ShellConfig;
+import io.github.jchannels.shell.ShellLauncher;
+import io.github.jchannels.shell.ShellSharing;
+import java.nio.file.Path;
 import java.security.Principal;
 import java.util.List;
 import java.util.Map;
@@ -51,9 +54,10 @@ public final class ShellHub implements ConnectionHandler, AutoCloseable {
   /** The shells one connection has joined, by shell id. */
   private record ConnState(Connection connection, Map<String, ShellSession> joined) {}
 
-  public ShellHub(ShellConfig config, ShellAuthorizer authorizer) {
+  public ShellHub(ShellConfig config, ShellAuthorizer authorizer, ShellLauncher launcher,
+      ShellSharing sharing) {
     this.authorizer = authorizer;
-    this.shells = new ShellRegistry(config, codec, this::shellEnded);
+    this.shells = new ShellRegistry(config, launcher, sharing, codec, this::shellEnded);
   }
 
   // ------------------------------------------------------------------ transport callbacks
@@ -180,7 +184,7 @@ public final class ShellHub implements ConnectionHandler, AutoCloseable {
       case ShellEvent.Resize r -> {
         ShellSession s = state.joined().get(id);
         if (s != null) {
-          s.resize(r.cols(), r.rows());
+          s.resize(c, r.cols(), r.rows());
         }
         replyOk(c, channel, m.ref());
       }
@@ -195,9 +199,8 @@ public final class ShellHub implements ConnectionHandler, AutoCloseable {
       error(c, channel, "unauthorized", "not allowed to use shell '" + id + "'", ref);
       return;
     }
-    String owner = principal == null ? "" : principal.getName();
     try {
-      ShellSession s = shells.attachOrStart(id, owner, c, init.cols(), init.rows(), ref);
+      ShellSession s = shells.attachOrStart(id, principal, c, init.cols(), init.rows(), ref);
       state.joined().put(id, s);
       if (s.isEnded()) {
         // it ended already (and left its channel for its connections before we joined it)
@@ -274,6 +277,23 @@ public final class ShellHub implements ConnectionHandler, AutoCloseable {
   /** Output frames encoded (one per chunk, whatever the number of receivers). */
   public long outputChunks() {
     return shells.outputChunks();
+  }
+
+  /** The cgroup directory of the endpoint's shells, if they get cgroups (diagnostics). */
+  public @Nullable Path cgroupDirectory() {
+    return shells.cgroups().map(CgroupRoot::dir).orElse(null);
+  }
+
+  /** The containment of the running shell {@code shellId}, if any (tests, diagnostics). */
+  public @Nullable ShellJail jail(String shellId) {
+    ShellSession s = shells.session(shellId);
+    return s == null ? null : s.shell().jail();
+  }
+
+  /** The size in effect of the running shell {@code shellId}, {cols, rows}, if any. */
+  public int @Nullable [] size(String shellId) {
+    ShellSession s = shells.session(shellId);
+    return s == null ? null : s.size();
   }
 
   /** Shells started since creation. */

@@ -5,77 +5,96 @@ import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.Codec;
 import io.github.jchannels.core.Frame;
 import io.github.jchannels.core.ShellEvent;
+import io.github.jchannels.core.time.Scheduler;
 import io.github.jchannels.core.transport.Connection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One running shell: a PTY process, its output pump and input writer, and the connections
- * attached to it. Output goes to every attached connection, encoded once per chunk.
+ * One running shell: a PTY process, its output pump and input writer, the connections attached
+ * to it and the newest output for replay. Output goes to every attached connection, encoded
+ * once per chunk.
  */
 final class ShellSession {
-  /** Most output held for a reattach (the PTY is paused meanwhile, so little accumulates). */
-  private static final int MAX_HELD_CHARS = 256 * 1024;
-
   private final String id;
-  private final String owner;
+  /** The principal name that started it; null for an anonymous connection. */
+  private final @Nullable String owner;
   private final Channel<ShellEvent> channel;
   private final PtyShell shell;
   private final OutputPump pump;
   private final InputWriter writer;
   private final Codec codec;
   private final Stats stats;
+  private final Scheduler scheduler;
   private final Duration terminateGrace;
   /** Connections receiving output; a connection is added after it got its {@code init}. */
   private final Set<Connection> attached = new CopyOnWriteArraySet<>();
+  /**
+   * The size each attached connection asked for last, least recent first: the last entry's
+   * size is in effect. Guarded by this.
+   */
+  private final Map<Connection, int[]> sizes = new LinkedHashMap<>();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean ended = new AtomicBoolean();
   /** Completes with the exit code once the program ended and all its output was sent. */
   private final CompletableFuture<Integer> end;
-  private volatile long lastActivityNanos = System.nanoTime();
-  /** While no connection is attached: pause reading the PTY and hold the last output. */
+  private volatile long lastActivityNanos;
+  /** While no connection is attached: pause reading the PTY (a reattach may follow). */
   private volatile boolean holdWhileDetached;
-  /** Output read while no connection was attached, sent to the next attacher. Guarded by this. */
-  private final StringBuilder held = new StringBuilder();
+  /** The newest output, replayed to each attacher. Guarded by this. */
+  private final OutputRing replay;
   /** Bumped by every attach and every orphaning, so a stale reattach deadline is ignored. */
   private long generation;
-  /** Guarded by {@code this}: the size in effect (the newest attacher's or resizer's). */
+  /** Guarded by {@code this}: the size in effect. */
   private int cols;
   private int rows;
 
-  ShellSession(String id, String owner, PtyShell shell, int cols, int rows, Codec codec,
-      ScheduledExecutorService timer, OutputPump.Settings pumpSettings, long maxPendingInput,
-      Duration terminateGrace, Stats stats) {
+  ShellSession(String id, @Nullable String owner, PtyShell shell, int cols, int rows,
+      Codec codec, Scheduler scheduler, OutputPump.Settings pumpSettings, long maxPendingInput,
+      Duration terminateGrace, int replayChars, Stats stats) {
     this.id = id;
     this.owner = owner;
     this.channel = Channels.shell(id);
     this.shell = shell;
     this.codec = codec;
     this.stats = stats;
+    this.scheduler = scheduler;
     this.terminateGrace = terminateGrace;
     this.cols = cols;
     this.rows = rows;
-    this.pump = new OutputPump(shell, this::output, this::backlog, timer, pumpSettings);
+    this.replay = new OutputRing(replayChars);
+    this.lastActivityNanos = scheduler.nanoTime();
+    this.pump = new OutputPump(shell, this::output, this::backlog, scheduler, pumpSettings);
     this.writer = new InputWriter(shell, maxPendingInput, "shell-" + shell.pid() + "-input");
     this.end = pump.done().thenCombine(shell.exit(), (v, code) -> code);
+    // once the program is gone, what is left in the PTY is read whatever the flow control
+    shell.exit().whenComplete((code, e) -> pump.stop());
   }
 
   String id() {
     return id;
   }
 
-  String owner() {
+  @Nullable String owner() {
     return owner;
   }
 
   long pid() {
     return shell.pid();
+  }
+
+  PtyShell shell() {
+    return shell;
   }
 
   Channel<ShellEvent> channel() {
@@ -98,21 +117,20 @@ final class ShellSession {
 
   /**
    * Attaches {@code connection}: the PTY takes {@code cols}×{@code rows} (the newest attacher
-   * wins), the connection gets {@code init} (with {@code ref}), then output. Starts reading the
-   * PTY on the first attach.
+   * wins), the connection gets {@code init} (with {@code ref}), then the replay of the newest
+   * output, then live output. Starts reading the PTY on the first attach.
    */
   synchronized void attach(Connection connection, int cols, int rows, @Nullable String ref) {
-    if (cols != this.cols || rows != this.rows) {
-      this.cols = cols;
-      this.rows = rows;
-      shell.resize(cols, rows);
-    }
+    sizes.remove(connection);
+    sizes.put(connection, new int[] {cols, rows});
+    apply(cols, rows);
     connection.send(codec.encode(channel, new ShellEvent.Init(id, cols, rows), ref));
-    if (!held.isEmpty()) {
-      connection.send(codec.encode(channel, new ShellEvent.Output(held.toString())));
-      held.setLength(0);
+    String screen = replay.snapshot();
+    if (!screen.isEmpty()) {
+      connection.send(codec.encode(channel, new ShellEvent.Output(screen)));
     }
     attached.add(connection);
+    holdWhileDetached = false;
     generation++;
     touch();
     if (started.compareAndSet(false, true)) {
@@ -120,16 +138,46 @@ final class ShellSession {
     }
   }
 
-  /** Detaches {@code connection}; returns true if no connection is attached any more. */
+  /**
+   * Detaches {@code connection}; the size returns to that of the attached connection that set
+   * one most recently. Returns true if no connection is attached any more.
+   */
   synchronized boolean detach(Connection connection) {
     attached.remove(connection);
+    boolean wasCurrent = !sizes.isEmpty() && lastKey() == connection;
+    sizes.remove(connection);
+    if (wasCurrent && !sizes.isEmpty()) {
+      int[] s = sizes.get(lastKey());
+      apply(s[0], s[1]);
+    }
     return attached.isEmpty();
   }
 
+  private Connection lastKey() {
+    Connection last = null;
+    for (Connection c : sizes.keySet()) {
+      last = c;
+    }
+    return last;
+  }
+
+  /** Called under this. */
+  private void apply(int cols, int rows) {
+    if (cols != this.cols || rows != this.rows) {
+      this.cols = cols;
+      this.rows = rows;
+      shell.resize(cols, rows);
+    }
+  }
+
+  /** The size in effect, {cols, rows}. */
+  synchronized int[] size() {
+    return new int[] {cols, rows};
+  }
+
   /**
-   * The last connection went away but the shell is kept for a reattach: reading pauses and the
-   * output already read is held for the next attacher. Returns the token for
-   * {@link #stillOrphaned}.
+   * The last connection went away but the shell is kept for a reattach: reading pauses (the
+   * output already read stays in the replay). Returns the token for {@link #stillOrphaned}.
    */
   synchronized long orphaned() {
     holdWhileDetached = true;
@@ -145,14 +193,17 @@ final class ShellSession {
     return attached;
   }
 
-  synchronized void resize(int cols, int rows) {
-    this.cols = cols;
-    this.rows = rows;
-    shell.resize(cols, rows);
+  /** {@code connection} asks for a new size; it is in effect until a newer one. */
+  synchronized void resize(Connection connection, int cols, int rows) {
+    if (sizes.containsKey(connection)) {
+      sizes.remove(connection);
+      sizes.put(connection, new int[] {cols, rows});
+    }
+    apply(cols, rows);
     touch();
   }
 
-  /** Queues typed input; false when the input queue is full. */
+  /** Writes or queues typed input; false when the input queue is full. */
   boolean input(String data) {
     touch();
     return writer.offer(data.getBytes(StandardCharsets.UTF_8));
@@ -171,24 +222,22 @@ final class ShellSession {
   }
 
   private void touch() {
-    lastActivityNanos = System.nanoTime();
+    lastActivityNanos = scheduler.nanoTime();
   }
 
   private void output(String text) {
     touch();
-    if (attached.isEmpty()) {
-      synchronized (this) {
-        if (attached.isEmpty()) {
-          if (holdWhileDetached && held.length() < MAX_HELD_CHARS) {
-            held.append(text);
-          }
-          return;
-        }
+    List<Connection> to;
+    synchronized (this) {
+      replay.append(text);
+      if (attached.isEmpty()) {
+        return;
       }
+      to = new ArrayList<>(attached);
     }
     Frame f = codec.encode(channel, new ShellEvent.Output(text));
     long peak = 0;
-    for (Connection c : attached) {
+    for (Connection c : to) {
       c.send(f);
       peak = Math.max(peak, c.bufferedBytes());
     }
@@ -218,22 +267,33 @@ final class ShellSession {
   }
 
   /**
-   * Ends the program and its whole process tree (blocking, idempotent), then starts the pump
-   * even if nobody attached, so the end is observed.
+   * Ends the program and its whole process tree (see {@link PtyShell#terminate}), then starts
+   * the pump even if nobody attached, so the end is observed. Idempotent.
    */
-  void terminate() {
+  CompletableFuture<Void> terminate(Executor blocking) {
     pump.stop();
     writer.stop();
-    shell.terminate(terminateGrace);
+    CompletableFuture<Void> done = shell.terminate(terminateGrace, scheduler, blocking);
     if (started.compareAndSet(false, true)) {
       pump.start("shell-" + shell.pid() + "-output");
     }
+    return done;
   }
 
   /** Kills what the program left behind after it ended by itself. */
-  void cleanUpAfterExit() {
+  CompletableFuture<Void> cleanUpAfterExit(Executor blocking) {
     writer.stop();
-    shell.terminate(Duration.ZERO);
+    return shell.terminate(Duration.ZERO, scheduler, blocking);
+  }
+
+  /** Kills everything now, without a grace. */
+  void killNow() {
+    pump.stop();
+    writer.stop();
+    if (started.compareAndSet(false, true)) {
+      pump.start("shell-" + shell.pid() + "-output");
+    }
+    shell.killNow();
   }
 
   /** Counters shared by every session of an endpoint. */

@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import io.github.jchannels.core.time.Scheduler;
+import io.github.jchannels.core.time.SystemScheduler;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -24,22 +26,28 @@ class PtyShellTest {
   private static final OutputPump.Settings SETTINGS =
       new OutputPump.Settings(Duration.ofMillis(5), 32 * 1024, 256 * 1024, 64 * 1024);
 
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+  private final SystemScheduler timer = Scheduler.system("test-timer");
+  private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
   private final List<String> chunks = new CopyOnWriteArrayList<>();
   private final AtomicLong backlog = new AtomicLong();
   private PtyShell shell;
   private OutputPump pump;
 
   @AfterEach
-  void tearDown() {
+  void tearDown() throws Exception {
     if (shell != null) {
-      shell.terminate(Duration.ofSeconds(1));
+      terminate(Duration.ofSeconds(1));
     }
-    timer.shutdownNow();
+    timer.close();
+    blocking.close();
+  }
+
+  private void terminate(Duration grace) throws Exception {
+    shell.terminate(grace, timer, blocking).get(20, TimeUnit.SECONDS);
   }
 
   private void start(LaunchSpec spec, int cols, int rows) throws Exception {
-    shell = PtyShell.start(spec, cols, rows);
+    shell = PtyShell.start(spec, cols, rows, Shells.jail());
     pump = new OutputPump(shell, chunks::add, backlog::get, timer, SETTINGS).start("test-pump");
   }
 
@@ -48,7 +56,8 @@ class PtyShellTest {
   }
 
   private void type(String s) throws Exception {
-    shell.write(s.getBytes(UTF_8));
+    byte[] b = s.getBytes(UTF_8);
+    assertThat(shell.writeSome(b, 0, b.length)).isEqualTo(b.length);
   }
 
   @Test
@@ -127,7 +136,7 @@ class PtyShellTest {
     assertThat(m.find()).isTrue();
     long sleepPid = Long.parseLong(m.group(1));
     assertThat(ProcessTree.isGone(sleepPid)).isFalse();
-    shell.terminate(Duration.ofSeconds(2));
+    terminate(Duration.ofSeconds(2));
     assertThat(ProcessTree.isGone(shell.pid())).isTrue();
     await().atMost(Duration.ofSeconds(5)).until(() -> ProcessTree.isGone(sleepPid));
     pump.done().get(10, TimeUnit.SECONDS);
@@ -142,14 +151,14 @@ class PtyShellTest {
     Matcher m = p.matcher(output());
     assertThat(m.find()).isTrue();
     long sleepPid = Long.parseLong(m.group(1));
-    shell.terminate(Duration.ofSeconds(2));
+    terminate(Duration.ofSeconds(2));
     await().atMost(Duration.ofSeconds(5)).until(() -> ProcessTree.isGone(sleepPid));
   }
 
   @Test
   void missingCommandIsReportedAsCommandNotFound() {
     LaunchSpec spec = new LaunchSpec(List.of("no-such-program-xyz"), Path.of("/"), Shells.env());
-    assertThatThrownBy(() -> PtyShell.start(spec, 80, 24))
+    assertThatThrownBy(() -> PtyShell.start(spec, 80, 24, Shells.jail()))
         .isInstanceOf(ShellStartException.class)
         .extracting(e -> ((ShellStartException) e).code()).isEqualTo("command_not_found");
   }

@@ -20,6 +20,11 @@ final class Shells {
     return env;
   }
 
+  /** A tag-only containment with a fresh tag. */
+  static ShellJail jail() {
+    return new ShellJail(ProcessHandle.current().pid() + "-test" + System.nanoTime(), null);
+  }
+
   /** An interactive bash. */
   static LaunchSpec interactive() {
     return new LaunchSpec(List.of("bash", "--noprofile", "--norc", "-i"),

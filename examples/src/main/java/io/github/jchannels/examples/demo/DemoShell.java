@@ -20,7 +20,10 @@ final class DemoShell {
     return ShellEndpoint.builder()
         .path(PATH)
         .authenticator(authenticator)
-        // Any shell id for the demo user; a real application ties ids to their owner.
+        // Any shell id for an authenticated user (the page picks a random one per tab): a
+        // running shell takes only the principal that started it, compared by exact name
+        // (ShellSharing.OWNER_ONLY, the default). With meaningful ids use an exact check such
+        // as ShellAuthorizer.ownerNamed(), never a name prefix.
         .authorizer((principal, shellId) -> principal != null)
         .config(ShellConfig.builder()
             .command("bash", "-l")
