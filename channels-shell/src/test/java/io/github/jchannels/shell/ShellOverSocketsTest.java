@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.jchannels.client.ConnectionState;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.shell.internal.ProcessTree;
@@ -68,10 +69,13 @@ class ShellOverSocketsTest {
     final List<String> chunks = new CopyOnWriteArrayList<>();
     final List<String> errors = new CopyOnWriteArrayList<>();
     final List<String> starts = new CopyOnWriteArrayList<>();
+    /** The output length at each onStart. */
+    final List<Integer> startOffsets = new CopyOnWriteArrayList<>();
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
     @Override
     public void onStart(String shellId, int cols, int rows) {
+      startOffsets.add(output.length());
       starts.add(shellId + " " + cols + "x" + rows);
     }
 
@@ -370,6 +374,63 @@ class ShellOverSocketsTest {
     r.awaitOutput("same");
     shell.close(); // normal closure: no grace
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(pid));
+  }
+
+  @Test
+  void afterTheShellExitedAReconnectionDoesNotStartANewOne() throws Exception {
+    start(TestShells.interactive().build());
+    Recorder r = new Recorder();
+    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice@ex")
+        .token(() -> "alice-token")
+        .listener(r)
+        .configure(c -> c.reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(200)))
+        .build());
+    shell.start().get(15, TimeUnit.SECONDS);
+    shell.input("exit 3\r");
+    assertThat(r.exit.get(15, TimeUnit.SECONDS)).isEqualTo(3);
+    assertThat(shell.input("echo after-exit\r")).isFalse();
+    await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.stats().shells() == 0);
+    String id = server.connections().stream().filter(c -> c.path().equals("/shell"))
+        .findFirst().orElseThrow().id();
+    server.disconnect(id, 1011, "test drop");
+    await().atMost(Duration.ofSeconds(15))
+        .until(() -> shell.channelClient().metrics().snapshot().reconnections() >= 1
+            && shell.state().isReady());
+    // the reconnected client is idle: no init, so no new bash
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+        .until(() -> endpoint.stats().shellsStarted() == 1);
+    assertThat(r.starts).hasSize(1);
+    assertThat(endpoint.stats().shells()).isZero();
+  }
+
+  @Test
+  void keystrokesCaughtByADropAreNeverTypedIntoTheNextShell() throws Exception {
+    start(TestShells.interactive().build());
+    Recorder r = new Recorder();
+    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice@drop")
+        .token(() -> "alice-token")
+        .listener(r)
+        .configure(c -> c.reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(200)))
+        .build());
+    shell.start().get(15, TimeUnit.SECONDS);
+    String id = server.connections().stream().filter(c -> c.path().equals("/shell"))
+        .findFirst().orElseThrow().id();
+    server.disconnect(id, 1011, "test drop");
+    // type while the client notices the drop: each keystroke is sent to the old connection
+    // (lost with it) or dropped, never queued for the next one
+    int typed = 0;
+    while (!(shell.state() instanceof ConnectionState.Reconnecting)
+        && typed < 100_000) {
+      shell.input("touch /tmp/typed-during-drop-" + ProcessHandle.current().pid() + "\r");
+      typed++;
+    }
+    assertThat(shell.channelClient().queuedMessages()).isZero();
+    await().atMost(Duration.ofSeconds(15)).until(() -> r.starts.size() == 2);
+    shell.input("echo new''shell\r");
+    r.awaitOutput("newshell");
+    assertThat(shell.channelClient().metrics().snapshot().dropped()).isZero();
+    String newShell = r.output.substring(r.startOffsets.get(1));
+    assertThat(newShell).as("typed %d times", typed).doesNotContain("typed-during-drop");
   }
 
   /** Waits until no output frame was encoded for 300 ms: the PTY is no longer read. */

@@ -113,7 +113,7 @@ public final class ShellBench {
       out.printf(Locale.ROOT, "echo (coalescing off): %d keystrokes p50 %s p99 %s max %s%n",
           echoZero.count(), LoadHarness.ms(echoZero.percentile(50)),
           LoadHarness.ms(echoZero.percentile(99)), LoadHarness.ms(echoZero.max()));
-      out.printf(Locale.ROOT, "%n| shell | direct PTY | via socket (default) | ratio (>= 0.8) |"
+      out.printf(Locale.ROOT, "%n| shell | direct PTY | via socket (default) | ratio (>= 0.9) |"
           + " via socket (coalesce 0) | ratio |%n|---|---|---|---|---|---|%n"
           + "| cat %d MiB, best of %d | %.1f MB/s | %.1f MB/s | %.2f | %.1f MB/s | %.2f |%n",
           mb, rounds, direct / 1e6, socket / 1e6, socket / direct, socketNoCoalesce / 1e6,
