@@ -12,22 +12,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The container's endpoint instance for one connection: a new one per upgrade, bound to its
- * {@link JakartaConnection}. Text arrives whole (the container joins fragments, bounded by the
- * max text message size set to the frame limit: over it the container closes with 1009);
- * binary arrives in parts so the first part is refused (1003) before anything is buffered.
+ * {@link JakartaConnection}. Text arrives in parts, joined here up to the frame limit (over it:
+ * close 1009 through the connection's own close, after the frames already queued, so the peer
+ * reads the close frame: Tomcat's own 1009 drops the socket right after it); the container
+ * decodes UTF-8 across parts and closes invalid text with 1007. Binary arrives in parts too, so
+ * the first part is refused (1003) before anything is buffered.
  */
 public final class ChannelsEndpoint extends Endpoint {
   private static final Logger log = LoggerFactory.getLogger(ChannelsEndpoint.class);
 
   private final JakartaConnection connection;
+  private final int maxMessageBytes;
 
-  ChannelsEndpoint(JakartaConnection connection) {
+  ChannelsEndpoint(JakartaConnection connection, int maxMessageBytes) {
     this.connection = connection;
+    this.maxMessageBytes = maxMessageBytes;
   }
 
   @Override
   public void onOpen(Session session, EndpointConfig config) {
-    session.addMessageHandler(String.class, (MessageHandler.Whole<String>) connection::text);
+    session.addMessageHandler(String.class, new TextAssembler(connection, maxMessageBytes));
     session.addMessageHandler(ByteBuffer.class, new MessageHandler.Partial<ByteBuffer>() {
       private boolean seen;
 

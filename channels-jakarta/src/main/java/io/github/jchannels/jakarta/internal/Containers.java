@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  *       Jakarta session has none (reading is never paused there);</li>
  *   <li>abort: Jetty's {@code JakartaWebSocketSession.abort()}; Tomcat's
  *       {@code WsSession.doClose(message, local, closeSocket=true)};</li>
- *   <li>frame size: Jetty's core session has a frame limit of its own (64 KiB by default),
- *       raised to the message limit; Tomcat has none;</li>
+ *   <li>message and frame size: Jetty's session has limits of its own (64 KiB by default),
+ *       raised to the frame limit; Tomcat's text buffer is left at its 8 KiB (only the size of
+ *       a part with a partial handler, and allocated per session);</li>
  *   <li>Tomcat's blocking-send timeout (close and ping frames), bounded by the close timeout.</li>
  * </ul>
  */
@@ -64,7 +65,6 @@ final class Containers {
 
   /** Applies the server's limits to a new session. */
   static void configure(Session session, ServerLimits limits) {
-    session.setMaxTextMessageBufferSize(limits.maxFrameSize());
     session.setMaxIdleTimeout(0); // liveness is the core's (pings); no container idle timeout
     session.getUserProperties().put(TOMCAT_BLOCKING_SEND_TIMEOUT,
         Math.max(1, limits.closeTimeout().toMillis()));
@@ -72,6 +72,10 @@ final class Containers {
     if (core != null) {
       Object coreSession = invoke(core, session);
       if (coreSession != null) {
+        // Jetty counts a message against its own limits even with a partial handler: raise
+        // them to ours (64 KiB by default). Elsewhere the text buffer is only the size of a
+        // part (Tomcat allocates it per session: keep its 8 KiB).
+        session.setMaxTextMessageBufferSize(limits.maxFrameSize());
         Method setFrame = method(coreSession.getClass(), "setMaxFrameSize", long.class);
         if (setFrame != null) {
           invoke(setFrame, coreSession, (long) limits.maxFrameSize());

@@ -24,7 +24,7 @@ final class EndpointConfigurator extends ServerEndpointConfig.Configurator {
     if (!endpointClass.isAssignableFrom(ChannelsEndpoint.class)) {
       throw new InstantiationException("Unexpected endpoint class " + endpointClass.getName());
     }
-    return endpointClass.cast(new ChannelsEndpoint(connection));
+    return endpointClass.cast(new ChannelsEndpoint(connection, connection.maxMessageBytes()));
   }
 
   @Override

@@ -40,8 +40,11 @@ import org.slf4j.LoggerFactory;
  * to the close timeout): they run on the server's executor, never on the caller's thread. The
  * close frame goes after the frames already queued.
  *
- * <p>Thread-safe. The core's callbacks ({@link ConnectionEvents}) are called under one lock per
- * connection, so they never run concurrently for it, as the SPI requires.
+ * <p>Thread-safe. The core's inbound callbacks ({@link ConnectionEvents#opened}, text, binary,
+ * pong) are called under one lock per connection, so they never run concurrently for it, as the
+ * SPI requires; closeSent and closed may come from any thread, as the SPI allows. No lock is
+ * held while calling the core except that one, and the core's calls back into this class take
+ * none of it.
  */
 public final class JakartaConnection implements TransportConnection {
   private static final Logger log = LoggerFactory.getLogger(JakartaConnection.class);
@@ -106,6 +109,10 @@ public final class JakartaConnection implements TransportConnection {
     }
   }
 
+  int maxMessageBytes() {
+    return limits.maxFrameSize();
+  }
+
   void events(ConnectionEvents events) {
     this.events = events;
   }
@@ -155,7 +162,7 @@ public final class JakartaConnection implements TransportConnection {
   /** The container closed the session (any reason, any side). Exactly once reaches the core. */
   void closedBy(int code, String reason) {
     if (closeSent.compareAndSet(false, true)) {
-      call(e -> e.closeSent(code)); // the container answered or initiated the close itself
+      callAnyThread(e -> e.closeSent(code)); // the container answered or closed on its own
     }
     finish(code, reason);
   }
@@ -168,7 +175,7 @@ public final class JakartaConnection implements TransportConnection {
       queue.clear();
       queued.set(0);
       state.removed(this, handshake);
-      call(e -> e.closed(code, reason));
+      callAnyThread(e -> e.closed(code, reason));
     }
   }
 
@@ -180,6 +187,23 @@ public final class JakartaConnection implements TransportConnection {
     void run(ConnectionEvents e);
   }
 
+  /**
+   * closeSent and closed: from any thread, without the lock (the SPI allows them to overtake
+   * the inbound callbacks, and a sender may close while a container thread delivers text).
+   */
+  private void callAnyThread(Call c) {
+    ConnectionEvents e = events;
+    if (e == null) {
+      return;
+    }
+    try {
+      c.run(e);
+    } catch (RuntimeException ex) {
+      log.warn("The server core failed on a connection event", ex);
+    }
+  }
+
+  /** Inbound callbacks, one at a time per connection (the container calls from its threads). */
   private void call(Call c) {
     ConnectionEvents e = events;
     if (e == null) {
@@ -282,26 +306,28 @@ public final class JakartaConnection implements TransportConnection {
     requestClose(code, reason, true);
   }
 
-  private synchronized void requestClose(int code, String reason, boolean discard) {
-    if (closing) {
-      return;
-    }
-    closing = true;
-    if (discard) {
-      Object o;
-      while ((o = queue.poll()) != null) {
-        if (o instanceof Frame f) {
-          queued.addAndGet(-f.size());
+  private void requestClose(int code, String reason, boolean discard) {
+    synchronized (queue) {
+      if (closing) {
+        return;
+      }
+      closing = true;
+      if (discard) {
+        Object o;
+        while ((o = queue.poll()) != null) {
+          if (o instanceof Frame f) {
+            queued.addAndGet(-f.size());
+          }
         }
       }
+      queue.add(new CloseRequest(code, reason));
     }
-    queue.add(new CloseRequest(code, reason));
-    pump();
+    pump(); // outside the lock: it may call the core (closeSent)
   }
 
   private void sendClose(Session s, CloseRequest c) {
     if (closeSent.compareAndSet(false, true)) {
-      call(e -> e.closeSent(c.code()));
+      callAnyThread(e -> e.closeSent(c.code()));
     }
     run(() -> {
       try {
