@@ -343,8 +343,8 @@ final class ShellRegistry implements AutoCloseable {
     Slot slot = slotOf(s);
     lock.lock();
     try {
-      if (!s.detach(connection) || s.isEnded() || slot == null) {
-        return;
+      if (!s.detach(connection) || s.isEnded() || slot == null || byId.get(slot.id) != slot) {
+        return; // others are attached, or it is ending already
       }
       Duration grace = config.reattachGrace();
       if (intentional || grace.isZero() || closed) {

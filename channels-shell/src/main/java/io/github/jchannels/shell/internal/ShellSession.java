@@ -140,7 +140,9 @@ final class ShellSession {
 
   /**
    * Detaches {@code connection}; the size returns to that of the attached connection that set
-   * one most recently. Returns true if no connection is attached any more.
+   * one most recently. Returns true if no open connection is attached any more: one that is
+   * closing (a close handshake under way, its {@code onClose} still to come) does not keep the
+   * shell.
    */
   synchronized boolean detach(Connection connection) {
     attached.remove(connection);
@@ -150,7 +152,12 @@ final class ShellSession {
       int[] s = sizes.get(lastKey());
       apply(s[0], s[1]);
     }
-    return attached.isEmpty();
+    for (Connection c : attached) {
+      if (c.isOpen()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Connection lastKey() {
