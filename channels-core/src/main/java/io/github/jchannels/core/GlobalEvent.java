@@ -26,19 +26,56 @@ public sealed interface GlobalEvent extends Event {
     }
   }
 
-  /** Join a channel. */
+  /**
+   * Join a channel; {@code since}, when present, is the last position the client delivered on
+   * it, and asks the server to recover what followed (PROTOCOL.md section 11).
+   */
   @WireType("subscribe")
-  record Subscribe(String channel) implements ToServer {
+  record Subscribe(String channel, @Nullable Since since) implements ToServer {
     public Subscribe {
       Objects.requireNonNull(channel, "channel");
     }
+
+    /** A subscribe without a position. */
+    public Subscribe(String channel) {
+      this(channel, null);
+    }
   }
 
-  /** The channel was joined (also answers a repeated subscribe). */
+  /**
+   * A position in a channel's stream (PROTOCOL.md section 11): an epoch of 1-64 characters and
+   * a seq of 0 or more.
+   */
+  record Since(String epoch, long seq) {
+    public Since {
+      Objects.requireNonNull(epoch, "epoch");
+      if (epoch.isEmpty() || epoch.length() > 64) {
+        throw new IllegalArgumentException("epoch must be 1-64 characters");
+      }
+      if (seq < 0) {
+        throw new IllegalArgumentException("seq must be >= 0: " + seq);
+      }
+    }
+  }
+
+  /**
+   * The channel was joined (also answers a repeated subscribe). On a channel whose family keeps
+   * history it also carries {@code recoverable: true}, the stream's {@code epoch} and top
+   * {@code seq}, and, when the subscribe carried {@code since}, whether every missed event
+   * follows ({@code recovered}). {@code since} on a family without history gets
+   * {@code recoverable: false} and nothing else. Absent fields are not sent.
+   */
   @WireType("subscription_success")
-  record SubscriptionSuccess(String channel) implements ToClient {
+  record SubscriptionSuccess(String channel, @Nullable Boolean recoverable,
+      @Nullable Boolean recovered, @Nullable String epoch, @Nullable Long seq)
+      implements ToClient {
     public SubscriptionSuccess {
       Objects.requireNonNull(channel, "channel");
+    }
+
+    /** A plain success (version 1). */
+    public SubscriptionSuccess(String channel) {
+      this(channel, null, null, null, null);
     }
   }
 

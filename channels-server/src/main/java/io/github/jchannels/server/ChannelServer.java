@@ -11,12 +11,18 @@ import io.github.jchannels.core.SessionEvent;
 import io.github.jchannels.core.time.Scheduler;
 import io.github.jchannels.core.time.SystemScheduler;
 import io.github.jchannels.core.transport.ConnectionHandler;
+import io.github.jchannels.server.broker.Broker;
+import io.github.jchannels.server.broker.BrokerException;
+import io.github.jchannels.server.broker.History;
+import io.github.jchannels.server.broker.InMemoryBroker;
+import io.github.jchannels.server.internal.BrokerLink;
 import io.github.jchannels.server.internal.Endpoint;
 import io.github.jchannels.server.internal.Engine;
 import io.github.jchannels.server.internal.Metrics;
 import io.github.jchannels.server.internal.Route;
 import io.github.jchannels.server.internal.ServerCore;
 import io.github.jchannels.server.transport.ServerTransport;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -52,11 +58,17 @@ import org.jspecify.annotations.Nullable;
  * threads), never on a socket thread, in order per connection.
  */
 public final class ChannelServer implements AutoCloseable, Publisher {
+  /** Default most missed events one subscribe with {@code since} may replay. */
+  public static final int DEFAULT_RECOVERY_LIMIT = 300;
+  /** Default time a broadcast or subscribe waits for the broker. */
+  public static final Duration DEFAULT_BROKER_TIMEOUT = Duration.ofSeconds(10);
   private final Config config;
   private final Engine engine;
   private final ServerCore runtime;
   private final ServerTransport transport;
   private final Metrics metrics = new Metrics();
+  /** Null when no family keeps history and no broker was given. */
+  private final @Nullable BrokerLink brokerLink;
 
   private ChannelServer(Config config) {
     this.config = config;
@@ -81,6 +93,7 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     this.engine = new Engine(codec, limits, routes, config.authorizers, config.welcomes,
         config.listeners, metrics, ServerCore.clock(scheduler), config.path);
     engine.publisher(this);
+    this.brokerLink = brokerLink(config, engine, scheduler);
     List<Endpoint> endpoints = new ArrayList<>();
     endpoints.add(new Endpoint(config.path, config.authenticator, engine, true));
     for (EndpointSpec e : config.endpoints.values()) {
@@ -101,6 +114,9 @@ public final class ChannelServer implements AutoCloseable, Publisher {
    * {@link IllegalStateException} if called twice.
    */
   public ChannelServer start() {
+    if (brokerLink != null) {
+      brokerLink.start();
+    }
     runtime.start();
     return this;
   }
@@ -204,6 +220,9 @@ public final class ChannelServer implements AutoCloseable, Publisher {
   @Override
   public void close() {
     runtime.close();
+    if (brokerLink != null) {
+      brokerLink.close();
+    }
   }
 
   // ----------------------------------------------------------------- builder
@@ -214,6 +233,19 @@ public final class ChannelServer implements AutoCloseable, Publisher {
   /** An extra endpoint. */
   record EndpointSpec(String path, @Nullable Authenticator authenticator,
       ConnectionHandler handler) {}
+
+  private static @Nullable BrokerLink brokerLink(Config config, Engine engine,
+      Scheduler scheduler) {
+    if (config.broker == null && config.histories.isEmpty()) {
+      return null;
+    }
+    Broker broker = config.broker != null ? config.broker
+        : InMemoryBroker.builder().scheduler(scheduler).build();
+    BrokerLink link = new BrokerLink(broker, config.broker == null, config.broker != null,
+        config.histories, config.recoveryLimit, config.brokerTimeout, engine.subscriptions());
+    engine.broker(link);
+    return link;
+  }
 
   /** Immutable configuration taken from the builder. */
   static final class Config {
@@ -233,8 +265,16 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     final @Nullable SSLContext tls;
     final @Nullable ServerTransport transport;
     final @Nullable Scheduler scheduler;
+    final @Nullable Broker broker;
+    final Map<Family<?>, History> histories;
+    final int recoveryLimit;
+    final Duration brokerTimeout;
 
     Config(Builder b) {
+      this.broker = b.broker;
+      this.histories = Map.copyOf(b.histories);
+      this.recoveryLimit = b.recoveryLimit;
+      this.brokerTimeout = b.brokerTimeout;
       this.host = b.host;
       this.port = b.port;
       this.path = b.path;
@@ -278,6 +318,68 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     private @Nullable SSLContext tls;
     private @Nullable ServerTransport transport;
     private @Nullable Scheduler scheduler;
+    private @Nullable Broker broker;
+    private final Map<Family<?>, History> histories = new LinkedHashMap<>();
+    private int recoveryLimit = DEFAULT_RECOVERY_LIMIT;
+    private Duration brokerTimeout = DEFAULT_BROKER_TIMEOUT;
+
+    /**
+     * The broker that connects this node to the others (PROTOCOL.md section 13), for example
+     * {@code channels-redis}'s {@code RedisBroker}. With one, every broadcast travels through it
+     * and waits for its answer: when it cannot be reached, {@code broadcast} throws
+     * {@link BrokerException} and the event reaches no one. The caller owns the broker and
+     * closes it after the server. Default: none (one node; families with history use an
+     * {@link InMemoryBroker} the server owns).
+     */
+    public Builder broker(Broker broker) {
+      this.broker = Objects.requireNonNull(broker, "broker");
+      return this;
+    }
+
+    /**
+     * Keeps a bounded history of {@code family}'s broadcasts (PROTOCOL.md section 11): its
+     * events carry {@code seq} and {@code epoch}, and a subscribe with {@code since} recovers
+     * what a client missed. Opt-in per family; {@link History#NONE} turns it off again.
+     */
+    public Builder history(Family<?> family, History history) {
+      Objects.requireNonNull(family, "family");
+      Objects.requireNonNull(history, "history");
+      if (history.enabled()) {
+        histories.put(family, history);
+      } else {
+        histories.remove(family);
+      }
+      return this;
+    }
+
+    /**
+     * The most missed events one subscribe with {@code since} may replay (default
+     * {@value #DEFAULT_RECOVERY_LIMIT}, as Centrifugo's); more missed events answer
+     * {@code recovered: false}. 0 to 1,000,000.
+     */
+    public Builder recoveryLimit(int recoveryLimit) {
+      if (recoveryLimit < 0 || recoveryLimit > 1_000_000) {
+        throw new IllegalArgumentException(
+            "recoveryLimit must be in range [0,1000000]: " + recoveryLimit);
+      }
+      this.recoveryLimit = recoveryLimit;
+      return this;
+    }
+
+    /**
+     * How long a broadcast or subscribe waits for the broker before failing (default 10 s,
+     * 1 ms to 5 min).
+     */
+    public Builder brokerTimeout(Duration brokerTimeout) {
+      Objects.requireNonNull(brokerTimeout, "brokerTimeout");
+      if (brokerTimeout.compareTo(Duration.ofMillis(1)) < 0
+          || brokerTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
+        throw new IllegalArgumentException(
+            "brokerTimeout must be in range [PT0.001S,PT5M]: " + brokerTimeout);
+      }
+      this.brokerTimeout = brokerTimeout;
+      return this;
+    }
 
     private Builder() {
       Function<Channel<SessionEvent>, SessionEvent> sessionWelcome =

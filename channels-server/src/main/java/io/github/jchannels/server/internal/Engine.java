@@ -20,6 +20,10 @@ import io.github.jchannels.server.Publisher;
 import io.github.jchannels.server.ServerLimits;
 import io.github.jchannels.server.ServerListener;
 import io.github.jchannels.server.SubscribeAuthorizer;
+import io.github.jchannels.server.broker.BrokerEvent;
+import io.github.jchannels.server.broker.BrokerException;
+import io.github.jchannels.server.broker.History;
+import io.github.jchannels.server.broker.StreamPosition;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -63,6 +68,8 @@ public final class Engine implements ConnectionHandler, Publisher {
   /** Handler lookup cache: event class → route (absent value = no handler). */
   private final ConcurrentHashMap<Class<?>, Optional<Route>> routeCache = new ConcurrentHashMap<>();
   private volatile Publisher publisher = this;
+  /** Null without a broker: every family is delivered locally. */
+  private volatile @Nullable BrokerLink link;
 
   /**
    * One open connection and what the engine keeps about it. Its monitor orders {@code connected}
@@ -90,6 +97,11 @@ public final class Engine implements ConnectionHandler, Publisher {
   /** The publisher handed to handlers (the server facade); defaults to this engine. */
   public void publisher(Publisher publisher) {
     this.publisher = Objects.requireNonNull(publisher, "publisher");
+  }
+
+  /** Routes broadcasts, history and recovery through a broker (PROTOCOL.md sections 11, 13). */
+  public void broker(BrokerLink link) {
+    this.link = Objects.requireNonNull(link, "link");
   }
 
   /** The codec. */
@@ -127,7 +139,14 @@ public final class Engine implements ConnectionHandler, Publisher {
     if (info != null) {
       sessions.remove(connection.id(), s);
     }
-    subscriptions.remove(connection);
+    Set<String> was = subscriptions.remove(connection);
+    BrokerLink bl = link;
+    if (bl != null) {
+      for (String channel : was) {
+        bl.forget(connection, channel);
+        bl.release(channel);
+      }
+    }
     if (info != null) {
       notify(l -> l.onDisconnect(info, code, reason));
     }
@@ -167,14 +186,15 @@ public final class Engine implements ConnectionHandler, Publisher {
     switch (event) {
       case GlobalEvent.Ping p ->
           send(connection, codec.encode(Channels.global(), new GlobalEvent.Pong(p.timestamp()), ref));
-      case GlobalEvent.Subscribe s -> subscribe(connection, s.channel(), ref);
+      case GlobalEvent.Subscribe s -> subscribe(connection, s.channel(), s.since(), ref);
       case GlobalEvent.Unsubscribe u -> unsubscribe(connection, u.channel(), ref);
       default -> sendError(connection, ErrorCode.UNKNOWN_TYPE, "not accepted from clients",
           Channels.GLOBAL.name(), ref);
     }
   }
 
-  private void subscribe(Connection connection, String name, @Nullable String ref) {
+  private void subscribe(Connection connection, String name, GlobalEvent.@Nullable Since since,
+      @Nullable String ref) {
     Channel<?> channel;
     switch (registry.resolve(name)) {
       case EventRegistry.Resolution.InvalidName i -> {
@@ -204,14 +224,72 @@ public final class Engine implements ConnectionHandler, Publisher {
           "at most " + subscriptions.maxPerConnection() + " subscriptions per connection", ref);
       case UNKNOWN_CONNECTION -> log.debug("Subscribe from closed connection {}", connection.id());
       case SUBSCRIBED, ALREADY_SUBSCRIBED -> {
-        send(connection, codec.encode(Channels.global(),
-            new GlobalEvent.SubscriptionSuccess(channel.name()), ref));
-        welcome(connection, channel);
+        boolean fresh = outcome == SubscriptionManager.Outcome.SUBSCRIBED;
+        BrokerLink bl = link;
+        if (bl != null && bl.routes(channel.family())) {
+          if (!answerThroughBroker(bl, connection, channel, since, ref, fresh)) {
+            return;
+          }
+        } else {
+          GlobalEvent.SubscriptionSuccess ok = since == null
+              ? new GlobalEvent.SubscriptionSuccess(channel.name())
+              : new GlobalEvent.SubscriptionSuccess(channel.name(), false, null, null, null);
+          send(connection, codec.encode(Channels.global(), ok, ref));
+          welcome(connection, channel);
+        }
         if (outcome == SubscriptionManager.Outcome.SUBSCRIBED && !listeners.isEmpty()) {
           ConnectionInfo info = info(connection);
           notify(l -> l.onSubscribe(info, channel.name()));
         }
       }
+    }
+  }
+
+  /**
+   * Answers a subscribe on a channel whose events travel through the broker: the node's interest
+   * first, then (with history) the top or the recovery of {@code since}, and under the cursor's
+   * lock {@code subscription_success}, the welcome, the replayed events and the held live ones,
+   * in that order. Returns false (after a {@code subscription_error}) if the broker failed.
+   */
+  private boolean answerThroughBroker(BrokerLink l, Connection connection, Channel<?> channel,
+      GlobalEvent.@Nullable Since since, @Nullable String ref, boolean fresh) {
+    String name = channel.name();
+    History history = l.history(channel.family());
+    try {
+      if (fresh) {
+        l.acquire(name, history);
+      }
+      if (!history.enabled()) {
+        GlobalEvent.SubscriptionSuccess ok = since == null
+            ? new GlobalEvent.SubscriptionSuccess(name)
+            : new GlobalEvent.SubscriptionSuccess(name, false, null, null, null);
+        send(connection, codec.encode(Channels.global(), ok, ref));
+        welcome(connection, channel);
+        return true;
+      }
+      BrokerLink.Opened o = l.open(connection, name, history,
+          since == null ? null : StreamPosition.of(since.epoch(), since.seq()));
+      synchronized (o.lock()) {
+        send(connection, codec.encode(Channels.global(), new GlobalEvent.SubscriptionSuccess(name,
+            true, o.recovered(), o.top().epoch(), o.top().seq()), ref));
+        welcome(connection, channel);
+        for (BrokerEvent e : o.replay()) {
+          send(connection, BrokerLink.frame(e));
+        }
+        o.finish().run();
+      }
+      return true;
+    } catch (BrokerException e) {
+      log.warn("Broker failed while {} subscribed to {}: {}", connection.id(), name,
+          e.getMessage());
+      if (fresh) {
+        subscriptions.unsubscribe(connection, name);
+        l.forget(connection, name);
+        l.release(name);
+      }
+      subscriptionError(connection, name, ErrorCode.INTERNAL_ERROR,
+          "the server's broker is unavailable; try again", ref);
+      return false;
     }
   }
 
@@ -252,6 +330,11 @@ public final class Engine implements ConnectionHandler, Publisher {
 
   private void unsubscribe(Connection connection, String name, @Nullable String ref) {
     boolean was = subscriptions.unsubscribe(connection, name);
+    BrokerLink bl = link;
+    if (was && bl != null) {
+      bl.forget(connection, name);
+      bl.release(name);
+    }
     send(connection, codec.encode(Channels.global(), new GlobalEvent.Unsubscribed(clip(name)), ref));
     if (was && !listeners.isEmpty()) {
       ConnectionInfo info = info(connection);
@@ -359,6 +442,14 @@ public final class Engine implements ConnectionHandler, Publisher {
   public <E extends Event> int broadcast(Channel<E> channel, E event) {
     Objects.requireNonNull(channel, "channel");
     Objects.requireNonNull(event, "event");
+    BrokerLink bl = link;
+    if (bl != null && bl.routes(channel.family())) {
+      // Encoded once here; every node (this one too) frames these bytes as they are. The
+      // broker's answer is awaited so that a failure reaches the publisher (and no one else).
+      checkEncodable(channel, event);
+      bl.publish(channel.name(), codec.encode(channel, event), bl.history(channel.family()));
+      return subscriptions.subscriberCount(channel.name());
+    }
     if (subscriptions.subscriberCount(channel.name()) == 0) {
       checkEncodable(channel, event);
       return 0;
