@@ -84,7 +84,7 @@ public final class ShellBench {
       double socket = 0;
       double socketNoCoalesce = 0;
       long bytes = 0;
-      for (int r = 0; r < rounds; r++) {
+      for (int r = 0; r < rounds && mb > 0; r++) {
         long[] d = direct(file, dir);
         double dr = d[0] * 1e9 / d[1];
         long[] s = viaSocket(file, dir, true);
@@ -105,14 +105,17 @@ public final class ShellBench {
         socket = Math.max(socket, sr);
         socketNoCoalesce = Math.max(socketNoCoalesce, zr);
       }
-      Histogram echo = echo(dir, keys, true);
-      Histogram echoZero = echo(dir, keys, false);
+      Histogram echo = echo(dir, keys, true, out);
+      Histogram echoZero = echo(dir, keys, false, out);
       out.printf(Locale.ROOT, "echo (default coalescing 5 ms): %d keystrokes p50 %s p99 %s max %s%n",
           echo.count(), LoadHarness.ms(echo.percentile(50)), LoadHarness.ms(echo.percentile(99)),
           LoadHarness.ms(echo.max()));
       out.printf(Locale.ROOT, "echo (coalescing off): %d keystrokes p50 %s p99 %s max %s%n",
           echoZero.count(), LoadHarness.ms(echoZero.percentile(50)),
           LoadHarness.ms(echoZero.percentile(99)), LoadHarness.ms(echoZero.max()));
+      if (mb == 0) {
+        return new Result(0, 0, 0, 0, echo, echoZero);
+      }
       out.printf(Locale.ROOT, "%n| shell | direct PTY | via socket (default) | ratio (>= 0.9) |"
           + " via socket (coalesce 0) | ratio |%n|---|---|---|---|---|---|%n"
           + "| cat %d MiB, best of %d | %.1f MB/s | %.1f MB/s | %.2f | %.1f MB/s | %.2f |%n",
@@ -123,6 +126,61 @@ public final class ShellBench {
       Files.deleteIfExists(file);
       Files.deleteIfExists(dir);
     }
+  }
+
+  /**
+   * Per thread ({@code /proc/self/task/<tid>}: its {@code comm}, the first 15 characters of the
+   * Java thread name), nanoseconds on a CPU and waiting in a run queue, from {@code schedstat};
+   * empty where that is not readable.
+   */
+  static Map<String, long[]> schedstat() {
+    Map<String, long[]> byTask = new HashMap<>();
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String[] f = Files.readString(t.resolve("schedstat")).trim().split(" ");
+          String comm = Files.readString(t.resolve("comm")).trim();
+          byTask.put(t.getFileName() + " " + comm,
+              new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
+        } catch (IOException | RuntimeException e) {
+          // the thread ended
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return byTask;
+  }
+
+  /** Prints what the threads of this process did between two {@link #schedstat()} samples. */
+  static void printSchedstat(PrintStream out, String what, int keys, Map<String, long[]> before,
+      Map<String, long[]> after) {
+    Map<String, long[]> byName = new HashMap<>();
+    long run = 0;
+    long wait = 0;
+    for (Map.Entry<String, long[]> e : after.entrySet()) {
+      long[] b = before.getOrDefault(e.getKey(), new long[2]);
+      long r = e.getValue()[0] - b[0];
+      long w = e.getValue()[1] - b[1];
+      run += r;
+      wait += w;
+      // group numbered threads: "shell-123-outpu" -> "shell-N-outpu", "HttpClient-1-Wo" ...
+      String name = e.getKey().substring(e.getKey().indexOf(' ') + 1).replaceAll("\\d+", "N");
+      long[] g = byName.computeIfAbsent(name, k -> new long[2]);
+      g[0] += r;
+      g[1] += w;
+    }
+    out.printf(Locale.ROOT, "echo (%s), this process over %d keystrokes: on a CPU %.1f ms,"
+        + " waiting for a CPU %.1f ms (%.3f / %.3f ms per keystroke); by thread (CPU / wait"
+        + " ms per keystroke):", what, keys, run / 1e6, wait / 1e6, run / 1e6 / keys,
+        wait / 1e6 / keys);
+    byName.entrySet().stream()
+        .sorted((a, b) -> Long.compare(b.getValue()[0] + b.getValue()[1],
+            a.getValue()[0] + a.getValue()[1]))
+        .limit(8)
+        .forEach(e -> out.printf(Locale.ROOT, " %s %.3f/%.3f;", e.getKey(),
+            e.getValue()[0] / 1e6 / keys, e.getValue()[1] / 1e6 / keys));
+    out.println();
   }
 
   private static long writeText(Path file, int mb) throws IOException {
@@ -501,7 +559,7 @@ public final class ShellBench {
   }
 
   /** Keystroke echo round trips through a raw-mode {@code cat}. */
-  static Histogram echo(Path dir, int keys, boolean coalesce) throws Exception {
+  static Histogram echo(Path dir, int keys, boolean coalesce, PrintStream out) throws Exception {
     ShellConfig config = config(dir, coalesce)
         .command("sh", "-c", "stty raw -echo; echo ready; exec cat").build();
     Histogram h = new Histogram();
@@ -512,7 +570,11 @@ public final class ShellBench {
       waitForOutput(c, "ready", Duration.ofSeconds(10));
       String alphabet = "abcdefghijklmnopqrstuvwxyz";
       List<Long> warm = new ArrayList<>();
+      Map<String, long[]> before = null;
       for (int i = 0; i < keys + 20; i++) {
+        if (i == 20) {
+          before = schedstat();
+        }
         String ch = String.valueOf(alphabet.charAt(i % alphabet.length()));
         long t0 = System.nanoTime();
         c.send(input("echo", ch));
@@ -524,6 +586,10 @@ public final class ShellBench {
           h.record(rtt);
         }
         Thread.sleep(12); // a fast typist, under the default inbound rate limit (100/s)
+      }
+      Map<String, long[]> after = schedstat();
+      if (before != null) {
+        printSchedstat(out, coalesce ? "default" : "coalescing off", keys, before, after);
       }
     }
     return h;
