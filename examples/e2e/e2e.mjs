@@ -62,7 +62,7 @@ async function bannerText(page) {
 }
 
 async function waitConnected(page) {
-  await page.waitForFunction(() => document.querySelector('#banner')?.dataset.state === 'connected'
+  await page.waitForFunction(() => document.querySelector('#banner')?.dataset.state === 'ready'
     && document.querySelector('#status-text')?.textContent === 'Connected', null, { timeout: TIMEOUT });
 }
 
@@ -143,7 +143,7 @@ async function main() {
 
   if (withShell) {
     step('the terminal echoes a typed command');
-    await a.waitForFunction(() => document.querySelector('#shell-status')?.dataset.state === 'connected', null, { timeout: TIMEOUT });
+    await a.waitForFunction(() => document.querySelector('#shell-status')?.dataset.state === 'ready', null, { timeout: TIMEOUT });
     await a.waitForFunction(() => window.__CHANNELS__?.terminal, null, { timeout: TIMEOUT });
     await a.click('#terminal');
     await a.keyboard.type('echo channels-e2e-$((6*7))');
@@ -156,7 +156,7 @@ async function main() {
     await a.keyboard.press('Enter');
     await a.reload();
     await waitConnected(a);
-    await a.waitForFunction(() => document.querySelector('#shell-status')?.dataset.state === 'connected'
+    await a.waitForFunction(() => document.querySelector('#shell-status')?.dataset.state === 'ready'
       && window.__CHANNELS__?.terminal, null, { timeout: TIMEOUT });
     await a.click('#terminal');
     await a.keyboard.type('echo mark=$E2E_MARK');

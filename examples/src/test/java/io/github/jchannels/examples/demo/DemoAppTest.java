@@ -52,7 +52,7 @@ class DemoAppTest {
     assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(
         t -> assertThat(t).startsWith("text/html"));
     assertThat(page.body()).contains("data-testid=\"connection-status\"");
-    assertThat(get("/js/channels.js").body()).contains("export class ChannelClient");
+    assertThat(page.body()).contains("src=\"/js/app.js\"");
 
     JsonNode config = JSON.readTree(get("/config.json").body());
     assertThat(config.get("wsPort").asInt()).isEqualTo(app.wsPort());
