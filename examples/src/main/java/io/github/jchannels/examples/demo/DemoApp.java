@@ -5,11 +5,13 @@ import io.github.jchannels.core.SessionEvent;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ConnectionInfo;
+import io.github.jchannels.server.broker.History;
 import io.github.jchannels.shell.ShellEndpoint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.Principal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -143,6 +145,9 @@ public final class DemoApp implements AutoCloseable {
         .host(options.host())
         .port(port)
         .path("/ws")
+        // Sessions keep their last 1,000 events for 10 minutes: a client that reconnects
+        // mid-stream resubscribes with `since` and gets the words it missed (docs/scale-out.md).
+        .history(Channels.SESSION, History.of(1_000, Duration.ofMinutes(10)))
         .authenticator(authenticator(options.token()))
         .allowedOrigins(origins)
         // Permission check at subscribe time: sessions named "admin-..." are for admins only.
