@@ -105,7 +105,8 @@ public final class ShellClient implements AutoCloseable {
 
   /**
    * Connects and starts (or attaches to) the shell. The future completes when the server has
-   * answered {@code init} (after {@link ShellListener#onStart} was called), and fails with a {@link ShellException} if it answered with an
+   * answered {@code init} (after {@link ShellListener#onStart} was called), and fails with a
+   * {@link ShellException} if it answered with an
    * {@code error}, or with the client's exception if the connection could not be made (for
    * example, {@code unauthorized}). Later calls return the same future.
    */

@@ -382,7 +382,10 @@ public final class ShellConfig {
       return this;
     }
 
-    /** Output coalescing: send after at most {@code delay} (0 to 1 s), or {@code maxChars} pending. */
+    /**
+     * Output coalescing: send after at most {@code delay} (0 to 1 s), or {@code maxChars}
+     * pending.
+     */
     public Builder coalesce(Duration delay, int maxChars) {
       Objects.requireNonNull(delay, "delay");
       if (delay.isNegative() || delay.compareTo(Duration.ofSeconds(1)) > 0) {

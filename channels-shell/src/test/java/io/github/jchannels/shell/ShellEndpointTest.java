@@ -161,7 +161,8 @@ class ShellEndpointTest {
     JsonNode reply = bob.next();
     assertThat(type(reply)).isEqualTo("reply");
     assertThat(reply.path("data").path("status").asText()).isEqualTo("error");
-    assertThat(reply.path("data").path("response").path("error").asText()).isEqualTo("unauthorized");
+    assertThat(reply.path("data").path("response").path("error").asText())
+        .isEqualTo("unauthorized");
     JsonNode err = bob.next();
     assertThat(err.path("channel").asText()).isEqualTo("shell:alice@1");
     assertThat(type(err)).isEqualTo("error");

@@ -63,7 +63,8 @@ class ShellLimitsTest {
           return defaults;
         }))) {
       ShellPeer slow = f.open(principal("alice"));
-      CompletableFuture<Void> slowInit = CompletableFuture.runAsync(() -> slow.init("slow", 80, 24));
+      CompletableFuture<Void> slowInit =
+          CompletableFuture.runAsync(() -> slow.init("slow", 80, 24));
       assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
       // while "slow" is being started, another shell starts and a limit check runs
       ShellPeer fast = f.open(principal("bob"));

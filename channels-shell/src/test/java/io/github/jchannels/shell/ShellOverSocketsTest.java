@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -148,7 +149,8 @@ class ShellOverSocketsTest {
     RawShellSocket raw = closing(RawShellSocket.connect(shellUri(), "alice-token", 1));
     assertThat(raw.next().path("type").asText()).isEqualTo("connected");
     raw.read(1);
-    raw.send("{\"channel\":\"shell:alice@flood\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24}}");
+    raw.send("{\"channel\":\"shell:alice@flood\",\"type\":\"init\","
+        + "\"data\":{\"cols\":80,\"rows\":24}}");
     assertThat(raw.next().path("type").asText()).isEqualTo("init");
     // the reader takes nothing more: TCP fills, the server's queue grows, the PTY is paused
     await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.stats().flowControlPauses() > 0);
@@ -208,7 +210,8 @@ class ShellOverSocketsTest {
 
   @Test
   void endpointIsRefusedWhenNotEnabled() throws Exception {
-    ChannelServer plain = closing(ChannelServer.builder().host("127.0.0.1").port(0).build().start());
+    ChannelServer plain =
+        closing(ChannelServer.builder().host("127.0.0.1").port(0).build().start());
     URI uri = URI.create("ws://127.0.0.1:" + plain.port() + "/shell");
     assertThatThrownBy(() -> RawShellSocket.connect(uri, "alice-token", 10))
         .isInstanceOf(ExecutionException.class);
@@ -264,7 +267,8 @@ class ShellOverSocketsTest {
     start(TestShells.interactive().build());
     RawShellSocket raw = closing(RawShellSocket.connect(shellUri(), "alice-token", 1000));
     raw.next();
-    raw.send("{\"channel\":\"shell:alice@s\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24}}");
+    raw.send("{\"channel\":\"shell:alice@s\",\"type\":\"init\","
+        + "\"data\":{\"cols\":80,\"rows\":24}}");
     assertThat(raw.next().path("type").asText()).isEqualTo("init");
     long pid = endpoint.pid("alice@s").orElseThrow();
     server.close();
@@ -294,7 +298,7 @@ class ShellOverSocketsTest {
     await().atMost(Duration.ofSeconds(15)).until(() -> r.starts.size() == 2);
     assertThat(r.starts.get(1)).isEqualTo("alice@re 90x20");
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(firstPid));
-    assertThat(endpoint.pid("alice@re")).isPresent().isNotEqualTo(java.util.OptionalLong.of(firstPid));
+    assertThat(endpoint.pid("alice@re")).isPresent().isNotEqualTo(OptionalLong.of(firstPid));
     shell.input("stty size\r");
     r.awaitOutput("20 90");
   }

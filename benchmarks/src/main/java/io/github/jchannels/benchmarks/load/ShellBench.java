@@ -107,7 +107,8 @@ public final class ShellBench {
       }
       Histogram echo = echo(dir, keys, true, out);
       Histogram echoZero = echo(dir, keys, false, out);
-      out.printf(Locale.ROOT, "echo (default coalescing 5 ms): %d keystrokes p50 %s p99 %s max %s%n",
+      out.printf(Locale.ROOT,
+          "echo (default coalescing 5 ms): %d keystrokes p50 %s p99 %s max %s%n",
           echo.count(), LoadHarness.ms(echo.percentile(50)), LoadHarness.ms(echo.percentile(99)),
           LoadHarness.ms(echo.max()));
       out.printf(Locale.ROOT, "echo (coalescing off): %d keystrokes p50 %s p99 %s max %s%n",
@@ -403,10 +404,15 @@ public final class ShellBench {
     private static final byte[] OUTPUT = "\"type\":\"output\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EXIT = "\"type\":\"exit\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ERROR = "\"type\":\"error\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] CONNECTED = "\"type\":\"connected\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] DATA = "\"data\":{\"data\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONNECTED =
+        "\"type\":\"connected\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA =
+        "\"data\":{\"data\":\"".getBytes(StandardCharsets.US_ASCII);
 
-    /** Connects, sends {@code init} after {@code connected}, reads until {@code exit}: {bytes, nanos}. */
+    /**
+     * Connects, sends {@code init} after {@code connected}, reads until {@code exit}:
+     * {bytes, nanos}.
+     */
     static long[] cat(int port, String path, String init) throws IOException {
       try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
           new java.net.InetSocketAddress("127.0.0.1", port))) {
@@ -422,7 +428,8 @@ public final class ShellBench {
           end = fill(ch, buf, end);
         }
         if (!new String(a, 0, 12, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 101")) {
-          throw new IOException("upgrade refused: " + new String(a, 0, p, StandardCharsets.US_ASCII));
+          throw new IOException("upgrade refused: "
+              + new String(a, 0, p, StandardCharsets.US_ASCII));
         }
         p += 4;
         long bytes = 0;

@@ -95,8 +95,9 @@ public final class PtyShell {
     List<String> argv = new ArrayList<>(spec.command());
     argv.set(0, program.toString());
     Map<String, String> env = new LinkedHashMap<>(spec.environment());
-    if (spec.runAs() != null) {
-      argv = switchUser(spec.runAs(), argv, env);
+    String runAs = spec.runAs();
+    if (runAs != null) {
+      argv = switchUser(runAs, argv, env);
     }
     jail.tag(env);
     if (jail.cgroup().isPresent()) {

@@ -228,8 +228,9 @@ final class ShellRegistry implements AutoCloseable {
         log.warn("shell launcher failed for shell '{}'", slot.id, e);
         throw new ShellStartException("start_failed", "could not start the shell");
       }
+      CgroupRoot root = cgroups;
       jail = new ShellJail(ProcessHandle.current().pid() + "-" + randomHex(),
-          cgroups == null ? null : newCgroup());
+          root == null ? null : newCgroup(root));
       PtyShell shell = PtyShell.start(new LaunchSpec(launch.command(), launch.directory(),
           launch.environment(), launch.runAs().orElse(null)), cols, rows, jail);
       session = new ShellSession(slot.id, slot.owner, shell, cols, rows, codec, scheduler,
@@ -277,9 +278,9 @@ final class ShellRegistry implements AutoCloseable {
     return s;
   }
 
-  private ShellCgroup newCgroup() throws ShellStartException {
+  private ShellCgroup newCgroup(CgroupRoot root) throws ShellStartException {
     try {
-      return cgroups.newShell();
+      return root.newShell();
     } catch (IOException e) {
       throw new ShellStartException("start_failed", "could not create the shell's cgroup", e);
     }

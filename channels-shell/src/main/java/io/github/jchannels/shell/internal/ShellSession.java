@@ -146,10 +146,10 @@ final class ShellSession {
    */
   synchronized boolean detach(Connection connection) {
     attached.remove(connection);
-    boolean wasCurrent = !sizes.isEmpty() && lastKey() == connection;
+    boolean wasCurrent = lastSize() == sizes.get(connection) && sizes.containsKey(connection);
     sizes.remove(connection);
-    if (wasCurrent && !sizes.isEmpty()) {
-      int[] s = sizes.get(lastKey());
+    int[] s = lastSize();
+    if (wasCurrent && s != null) {
       apply(s[0], s[1]);
     }
     for (Connection c : attached) {
@@ -160,10 +160,11 @@ final class ShellSession {
     return true;
   }
 
-  private Connection lastKey() {
-    Connection last = null;
-    for (Connection c : sizes.keySet()) {
-      last = c;
+  /** Called under this: the size of the connection that set one most recently. */
+  private int @Nullable [] lastSize() {
+    int[] last = null;
+    for (int[] s : sizes.values()) {
+      last = s;
     }
     return last;
   }

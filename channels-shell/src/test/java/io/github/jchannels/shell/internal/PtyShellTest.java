@@ -90,7 +90,8 @@ class PtyShellTest {
     // é = C3 A9, 漢 = E6 BC A2, 😀 = F0 9F 98 80: each is written in two parts with a pause
     // between them, so the PTY hands them to the reader in separate reads.
     start(Shells.script("printf 'A\\xc3'; sleep 0.2; printf '\\xa9B\\xe6'; sleep 0.2; "
-        + "printf '\\xbc'; sleep 0.2; printf '\\xa2C\\xf0\\x9f'; sleep 0.2; printf '\\x98\\x80D\\n'"),
+        + "printf '\\xbc'; sleep 0.2; printf '\\xa2C\\xf0\\x9f'; sleep 0.2; "
+        + "printf '\\x98\\x80D\\n'"),
         80, 24);
     pump.done().get(20, TimeUnit.SECONDS);
     assertThat(output()).isEqualTo("AéB漢C😀D\r\n");
