@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import io.github.jchannels.core.time.FakeScheduler;
 import io.github.jchannels.core.time.Scheduler;
 import io.github.jchannels.core.time.SystemScheduler;
 import java.util.concurrent.ExecutorService;
@@ -97,6 +98,30 @@ class PtyShellTest {
     assertThat(output()).isEqualTo("AéB漢C😀D\r\n");
     assertThat(chunks).allSatisfy(c -> assertThat(c).doesNotContain("\uFFFD"));
     assertThat(chunks.size()).as("separate reads became separate chunks").isGreaterThan(1);
+  }
+
+  @Test
+  void outputAfterAQuietPeriodGoesAtOnceAndWhatFollowsWaitsForTheCoalescingTimer()
+      throws Exception {
+    FakeScheduler time = new FakeScheduler();
+    shell = PtyShell.start(Shells.script("printf first; read -r x; printf second; read -r y"),
+        80, 24, Shells.jail());
+    pump = new OutputPump(shell, chunks::add, backlog::get, time, SETTINGS).start("test-pump");
+    // leading edge: nothing was sent for at least the delay, so it goes without a timer
+    await().atMost(Duration.ofSeconds(10)).until(() -> output().contains("first"));
+    assertThat(time.pending()).isZero();
+    type("\n");
+    // within the delay of the last chunk (no fake time passed): held until the timer fires
+    time.awaitPending(1, Duration.ofSeconds(10));
+    // "first", the echoed line break, "second": all read, the last two not sent
+    await().atMost(Duration.ofSeconds(10)).until(() -> pump.bytesRead() >= 13);
+    assertThat(output()).doesNotContain("second");
+    time.advance(SETTINGS.coalesceDelay().minusNanos(1));
+    assertThat(output()).doesNotContain("second");
+    time.advance(Duration.ofNanos(1));
+    assertThat(output()).contains("second");
+    type("\n");
+    pump.done().get(10, TimeUnit.SECONDS);
   }
 
   @Test
