@@ -118,8 +118,9 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
   public UpgradeResult upgrade(Handshake request) {
     UpgradeResult r = core.admit(this, request);
     if (!r.accepted()) {
+      // the handshake deadline stays armed: it drops the connection should the transport not
+      // close it after sending the refusal
       state.compareAndSet(State.HANDSHAKING, State.REJECTED);
-      deadline.cancel();
     }
     return r;
   }
@@ -213,6 +214,9 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
       core.metrics().handshakeTimeouts.increment();
       log.warn("Authentication of {} did not finish within {}", id, limits.handshakeTimeout());
       close(CloseCodes.INTERNAL_ERROR, "authentication timed out");
+    } else if (state.get() == State.REJECTED && serial == null) {
+      log.debug("Refused connection {} still there at the handshake deadline", id);
+      transport.abort();
     }
   }
 

@@ -53,6 +53,8 @@ final class JwsConnection implements TransportConnection {
   /** Until the WebSocket opened. */
   private volatile boolean handshaking = true;
   private final AtomicBoolean reported = new AtomicBoolean();
+  /** Set when the upgrade was refused: the connection ends once the refusal is written. */
+  private volatile boolean refused;
   /** Bytes read before the handshake completed. Selector thread only. */
   long handshakeBytes;
 
@@ -157,8 +159,17 @@ final class JwsConnection implements TransportConnection {
     int n = channel.write(src);
     if (src.isReadOnly()) {
       queued.addAndGet(before - src.position());
+    } else if (refused && !src.hasRemaining() && socket.outQueue.size() <= 1) {
+      // Java-WebSocket 1.6.0 never closes a connection whose handshake it refused (its
+      // flush-and-close needs a draft role the refused handshake did not get)
+      socket.closeConnection(CloseCodes.ABNORMAL, "upgrade refused");
     }
     return n;
+  }
+
+  /** The upgrade is being refused with an HTTP response (decoder thread). */
+  void refused() {
+    refused = true;
   }
 
   private int gather(GatheringByteChannel g, ByteBuffer head) throws IOException {

@@ -123,6 +123,10 @@ final class JwsServer extends WebSocketServer {
     }
     UpgradeResult r = e.upgrade(new Handshake(request.getResourceDescriptor(), headers, remote));
     if (!r.accepted()) {
+      JwsConnection c = conn.getAttachment();
+      if (c != null) {
+        c.refused();
+      }
       // Java-WebSocket 1.6.0 answers every refusal with HTTP 404 (upstream issue 1423)
       throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, r.reason());
     }
