@@ -1,6 +1,6 @@
 /**
- * TypeScript from the Java event families: {@link io.github.jchannels.typescript.TypeScriptGenerator}
- * and its command line, {@link io.github.jchannels.typescript.GenerateTypeScript}.
+ * TypeScript from the Java event families: {@link TypeScriptGenerator}
+ * and its command line, {@link GenerateTypeScript}.
  */
 @NullMarked
 package io.github.jchannels.typescript;

@@ -142,7 +142,8 @@ class GeneratedCodeTest {
         console.log(`narrowing => ${isKitchenSinkServerEvent(cases['java all'])
           && cases['java all'].type === KitchenSinkEventTypes.ALL}`);
         console.log(`builder => ${Channels.kitchenSink('a:b')}`);
-        try { Channels.kitchenSink('a:b:c'); } catch (e) { console.log(`builder error => ${e.message}`); }
+        try { Channels.kitchenSink('a:b:c'); }
+        catch (e) { console.log(`builder error => ${e.message}`); }
         console.log(`resolve => ${JSON.stringify(resolveChannel('kitchen-sink:x'))}`);
         console.log(`resolve bad => ${JSON.stringify(resolveChannel('nope:x'))}`);
         """);

@@ -212,8 +212,9 @@ public final class TsEmitter {
     b.append("""
         } as const;
 
-        /** Each family's id rules: whether its channels have an id, and its most segments (0: any). */
-        const ID_RULES: { readonly [K in FamilyName]: { hasId: boolean; maxIdSegments: number } } = {
+        /** Each family's id rules: whether it has an id, and its most segments (0: any). */
+        type IdRules = { readonly hasId: boolean; readonly maxIdSegments: number };
+        const ID_RULES: { readonly [K in FamilyName]: IdRules } = {
         """);
     for (Model.FamilyModel f : model.families()) {
       b.append("  ").append(key(f.name())).append(": { hasId: ").append(f.hasId())
@@ -226,7 +227,9 @@ public final class TsEmitter {
         function idProblem(family: FamilyName, id: string | null): string | null {
           const rules = ID_RULES[family];
           if (!rules.hasId && id !== null) return `'${family}' channels have no id`;
-          if (rules.hasId && id === null) return `'${family}' channels need an id, as in '${family}:<id>'`;
+          if (rules.hasId && id === null) {
+            return `'${family}' channels need an id, as in '${family}:<id>'`;
+          }
           if (id === null) return null;
           const segments = id.split(':');
           if (!segments.every((s) => SEGMENT.test(s))) {
@@ -236,7 +239,9 @@ public final class TsEmitter {
             return `'${family}' channel ids have at most ${rules.maxIdSegments} segment`
               + (rules.maxIdSegments === 1 ? " (no ':')" : 's');
           }
-          if (family.length + 1 + id.length > MAX_LENGTH) return `a channel name is at most ${MAX_LENGTH} characters`;
+          if (family.length + 1 + id.length > MAX_LENGTH) {
+            return `a channel name is at most ${MAX_LENGTH} characters`;
+          }
           return null;
         }
 
@@ -281,7 +286,9 @@ public final class TsEmitter {
           const colon = name.indexOf(':');
           const resource = colon < 0 ? name : name.slice(0, colon);
           const id = colon < 0 ? null : name.slice(colon + 1);
-          if (!RESOURCE.test(resource)) return { valid: false, reason: `bad resource '${resource}'` };
+          if (!RESOURCE.test(resource)) {
+            return { valid: false, reason: `bad resource '${resource}'` };
+          }
           if (id !== null && !id.split(':').every((s) => SEGMENT.test(s))) {
             return { valid: false, reason: `bad id '${id}'` };
           }
@@ -365,8 +372,9 @@ public final class TsEmitter {
     b.append("""
         };
 
-        /** Each family's events: direction (1 server to client, 2 client to server, 3 both) and data. */
-        const EVENTS: { readonly [family: string]: { readonly [type: string]: readonly [number, Shape] } } = {
+        /** Each family's events: direction (1 to clients, 2 to the server, 3 both) and data. */
+        type Events = { readonly [type: string]: readonly [number, Shape] };
+        const EVENTS: { readonly [family: string]: Events } = {
         """);
     for (Model.FamilyModel f : model.families()) {
       b.append("  ").append(key(f.name())).append(": {\n");
@@ -380,6 +388,9 @@ public final class TsEmitter {
     b.append("""
         };
 
+        const has = (o: object, key: string): boolean =>
+          Object.prototype.hasOwnProperty.call(o, key);
+
         const isObject = (v: unknown): v is Record<string, unknown> =>
           typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -387,19 +398,24 @@ public final class TsEmitter {
           if (typeof shape === 'string') {
             if (shape === 'unknown') return null;
             if (shape === 'number') {
-              return typeof value === 'number' && Number.isFinite(value) ? null : `${path} must be a number`;
+              return typeof value === 'number' && Number.isFinite(value)
+                ? null : `${path} must be a number`;
             }
             return typeof value === shape ? null : `${path} must be a ${shape}`;
           }
           if ('integer' in shape) {
             const [min, max] = shape.integer;
-            if (typeof value !== 'number' || !Number.isInteger(value)) return `${path} must be an integer`;
+            if (typeof value !== 'number' || !Number.isInteger(value)) {
+              return `${path} must be an integer`;
+            }
             if ((min !== null && value < min) || (max !== null && value > max)) {
               return `${path} must be in [${min}, ${max}]`;
             }
             return null;
           }
-          if ('nullable' in shape) return value === null ? null : problem(value, shape.nullable, path);
+          if ('nullable' in shape) {
+            return value === null ? null : problem(value, shape.nullable, path);
+          }
           if ('ref' in shape) return problem(value, DEFS[shape.ref]!, path);
           if ('values' in shape) {
             return typeof value === 'string' && shape.values.includes(value)
@@ -439,20 +455,27 @@ public final class TsEmitter {
          */
         export function eventProblem(family: string, event: unknown,
           direction?: 'server' | 'client'): string | null {
-          const types = Object.prototype.hasOwnProperty.call(EVENTS, family) ? EVENTS[family] : undefined;
+          const types = has(EVENTS, family) ? EVENTS[family] : undefined;
           if (types === undefined) return `no family '${family}'`;
-          if (!isObject(event) || typeof event.type !== 'string') return 'an event is an object with a string type';
-          const entry = Object.prototype.hasOwnProperty.call(types, event.type) ? types[event.type] : undefined;
+          if (!isObject(event) || typeof event.type !== 'string') {
+            return 'an event is an object with a string type';
+          }
+          const entry = has(types, event.type) ? types[event.type] : undefined;
           if (entry === undefined) return `'${event.type}' is not a type of family '${family}'`;
           const [dir, shape] = entry;
-          if (direction === 'server' && (dir & 1) === 0) return `'${event.type}' is not sent by servers`;
-          if (direction === 'client' && (dir & 2) === 0) return `'${event.type}' is not sent by clients`;
+          if (direction === 'server' && (dir & 1) === 0) {
+            return `'${event.type}' is not sent by servers`;
+          }
+          if (direction === 'client' && (dir & 2) === 0) {
+            return `'${event.type}' is not sent by clients`;
+          }
           return problem(event.data, shape, 'data');
         }
 
         /** Whether `value` has the envelope's shape: string channel and type, and a data field. */
         export function isWebSocketMessage(value: unknown): value is WebSocketMessage {
-          return isObject(value) && typeof value.channel === 'string' && typeof value.type === 'string'
+          return isObject(value) && typeof value.channel === 'string'
+            && typeof value.type === 'string'
             && 'data' in value && (value.ref === undefined || typeof value.ref === 'string');
         }
 
