@@ -63,6 +63,10 @@ public final class PtyShell {
   /** Completed when a read returned end of stream. */
   private final CompletableFuture<Void> eof = new CompletableFuture<>();
   private final AtomicBoolean terminating = new AtomicBoolean();
+  /** Held by every write and by the close: no write ever reaches a closed (reused) fd. */
+  private final Object writeLock = new Object();
+  /** Guarded by writeLock. */
+  private boolean writesClosed;
   /** Completed when {@link #terminate} has finished. */
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
@@ -183,26 +187,33 @@ public final class PtyShell {
     }
     if (masterFd < 0) {
       try {
-        out.write(off == 0 ? bytes : Arrays.copyOfRange(bytes, off, off + len), 0, len);
+        synchronized (writeLock) {
+          if (writesClosed) {
+            return -1;
+          }
+          out.write(off == 0 ? bytes : Arrays.copyOfRange(bytes, off, off + len), 0, len);
+        }
         return len;
       } catch (IOException | RuntimeException e) {
         return -1;
       }
     }
-    if (terminated.isDone()) {
-      return -1;
-    }
     byte[] b = off == 0 ? bytes : Arrays.copyOfRange(bytes, off, off + len);
-    while (true) {
-      int n = CLibrary.write(masterFd, b, len);
-      if (n >= 0) {
-        return n;
+    synchronized (writeLock) {
+      while (true) {
+        if (writesClosed) {
+          return -1;
+        }
+        int n = CLibrary.write(masterFd, b, len);
+        if (n >= 0) {
+          return n;
+        }
+        int errno = CLibrary.errno();
+        if (errno == CLibrary.EINTR) {
+          continue;
+        }
+        return errno == CLibrary.EAGAIN ? 0 : -1;
       }
-      int errno = CLibrary.errno();
-      if (errno == CLibrary.EINTR) {
-        continue;
-      }
-      return errno == CLibrary.EAGAIN ? 0 : -1;
     }
   }
 
@@ -339,6 +350,9 @@ public final class PtyShell {
   }
 
   private void closeQuietly() {
+    synchronized (writeLock) {
+      writesClosed = true;
+    }
     try {
       out.close();
     } catch (IOException | RuntimeException e) {
