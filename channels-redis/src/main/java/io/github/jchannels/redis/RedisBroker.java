@@ -142,7 +142,8 @@ public final class RedisBroker implements Broker {
     StatefulRedisConnection<String, String> c = null;
     try {
       c = client.connect(StringCodec.UTF8, named(uri, "commands", b.commandTimeout));
-      this.pubsubConnection = client.connectPubSub(StringCodec.UTF8, named(uri, "pubsub", b.commandTimeout));
+      this.pubsubConnection = client.connectPubSub(StringCodec.UTF8,
+          named(uri, "pubsub", b.commandTimeout));
     } catch (RuntimeException e) {
       if (c != null) {
         c.close();

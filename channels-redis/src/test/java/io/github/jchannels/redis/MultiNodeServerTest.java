@@ -11,14 +11,18 @@ import io.github.jchannels.core.SessionEvent;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.broker.BrokerException;
 import io.github.jchannels.server.broker.History;
+import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +38,8 @@ class MultiNodeServerTest {
   private RedisProcess redis;
   private final List<Node> nodes = new ArrayList<>();
   private final List<WsClient> clients = new ArrayList<>();
+  private @Nullable RedisClient adminClient;
+  private @Nullable StatefulRedisConnection<String, String> adminConnection;
 
   private record Node(ChannelServer server, RedisBroker broker, URI uri) {
     void close() {
@@ -55,14 +61,24 @@ class MultiNodeServerTest {
     for (Node n : nodes) {
       n.close();
     }
+    if (adminConnection != null) {
+      adminConnection.close();
+    }
+    if (adminClient != null) {
+      adminClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
     redis.stop();
   }
 
   private Node node(String id) {
+    return node(id, History.of(100, Duration.ofMinutes(5)));
+  }
+
+  private Node node(String id, History history) {
     RedisBroker broker = RedisBroker.builder().uri(redis.uri()).nodeId(id)
         .reconnectDelayMax(Duration.ofMillis(200)).retryDelay(Duration.ofMillis(100)).build();
     ChannelServer server = ChannelServer.builder().host("127.0.0.1").port(0)
-        .history(Channels.SESSION, History.of(100, Duration.ofMinutes(5)))
+        .history(Channels.SESSION, history)
         .broker(broker).build().start();
     Node n = new Node(server, broker, URI.create("ws://127.0.0.1:" + server.port() + "/ws"));
     nodes.add(n);
@@ -215,6 +231,86 @@ class MultiNodeServerTest {
     assertThat(m.get("data").get("message").asText()).isEqualTo("after");
     assertThat(m.get("seq").asLong()).isEqualTo(1);
     c.assertNothingElse();
+  }
+
+  @Test
+  void aNodeThatLostItsPubSubConnectionFillsTheGapForItsClients() throws Exception {
+    Node a = node("a");
+    Node b = node("b");
+    WsClient c = client(a);
+    c.subscribe("session:m1", null);
+    for (int i = 1; i <= 2; i++) {
+      b.server().broadcast(CH, out("e" + i));
+      assertThat(c.take().get("seq").asLong()).isEqualTo(i);
+    }
+    cutPubSub("a");
+    for (int i = 3; i <= 5; i++) {
+      b.server().broadcast(CH, out("e" + i));
+    }
+    restorePubSub();
+    b.server().broadcast(CH, out("e6"));
+    for (int i = 3; i <= 6; i++) {
+      JsonNode m = c.take();
+      assertThat(m.get("seq").asLong()).isEqualTo(i);
+      assertThat(m.get("data").get("message").asText()).isEqualTo("e" + i);
+    }
+    c.assertNothingElse();
+  }
+
+  @Test
+  void aGapTheNodeCannotFillReachesClientsAsAJumpAndSinceAnswersRecoveredFalse()
+      throws Exception {
+    Node a = node("a", History.of(2, Duration.ofMinutes(5)));
+    Node b = node("b", History.of(2, Duration.ofMinutes(5)));
+    WsClient c = client(a);
+    String epoch = c.subscribe("session:m1", null).get("epoch").asText();
+    for (int i = 1; i <= 2; i++) {
+      b.server().broadcast(CH, out("e" + i));
+      assertThat(c.take().get("seq").asLong()).isEqualTo(i);
+    }
+    cutPubSub("a");
+    for (int i = 3; i <= 6; i++) {
+      b.server().broadcast(CH, out("e" + i));
+    }
+    restorePubSub();
+    b.server().broadcast(CH, out("e7"));
+    JsonNode next = c.take();
+    assertThat(next.get("seq").asLong()).isEqualTo(7);
+    assertThat(next.get("epoch").asText()).isEqualTo(epoch);
+    c.assertNothingElse();
+    // The client saw 2 then 7: it resubscribes from 2; 3 and 4 are gone, so nothing is sent.
+    c.send("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":"
+        + "\"session:m1\",\"since\":{\"epoch\":\"" + epoch + "\",\"seq\":2}},\"ref\":\"r\"}");
+    JsonNode ok = c.take();
+    assertThat(ok.get("data").get("recovered").asBoolean()).isFalse();
+    assertThat(ok.get("data").get("seq").asLong()).isEqualTo(7);
+    assertThat(c.take().get("type").asText()).isEqualTo("subscribe_success");
+    c.assertNothingElse();
+  }
+
+  /**
+   * Kills node {@code nodeId}'s pub/sub connection and keeps it from reconnecting (maxclients
+   * leaves no free slot) until {@link #restorePubSub()}; the admin connection stays open.
+   */
+  private void cutPubSub(String nodeId) {
+    adminClient = RedisClient.create(redis.uri());
+    adminConnection = adminClient.connect();
+    RedisCommands<String, String> admin = adminConnection.sync();
+    String line = admin.clientList().lines()
+        .filter(l -> l.contains(" name=channels-" + nodeId + "-pubsub "))
+        .findFirst().orElseThrow();
+    long id = Long.parseLong(line.substring(3, line.indexOf(' ')));
+    long clients = admin.clientList().lines().count();
+    admin.configSet("maxclients", Long.toString(clients - 1));
+    assertThat(admin.clientKill(KillArgs.Builder.id(id))).isEqualTo(1L);
+  }
+
+  /** Lets the node reconnect, and waits until its subscription is back. */
+  private void restorePubSub() {
+    RedisCommands<String, String> admin = Objects.requireNonNull(adminConnection).sync();
+    admin.configSet("maxclients", "10000");
+    await().atMost(WAIT).until(() -> admin.pubsubNumsub("channels:{session:m1}")
+        .getOrDefault("channels:{session:m1}", 0L) == 1L);
   }
 
   private long subscribers(String pubsubChannel) {
