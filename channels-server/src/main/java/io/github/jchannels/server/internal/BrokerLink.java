@@ -262,7 +262,11 @@ public final class BrokerLink implements BrokerListener {
   public Opened open(Connection connection, String channel, History history,
       @Nullable StreamPosition since) {
     Key key = new Key(connection, channel);
-    Cursor cur = cursors.computeIfAbsent(key, k -> new Cursor());
+    boolean[] created = {false};
+    Cursor cur = cursors.computeIfAbsent(key, k -> {
+      created[0] = true;
+      return new Cursor();
+    });
     synchronized (cur) {
       cur.gated = true;
     }
@@ -290,7 +294,18 @@ public final class BrokerLink implements BrokerListener {
       };
       return new Opened(top, recovered, replay, cur, finish);
     } catch (BrokerException e) {
-      cursors.remove(key, cur);
+      if (created[0]) {
+        cursors.remove(key, cur);
+      } else {
+        // Still subscribed from before: carry on from where it was.
+        synchronized (cur) {
+          cur.gated = false;
+          BrokerEvent held;
+          while ((held = cur.held.pollFirst()) != null) {
+            deliver(connection, cur, held, null);
+          }
+        }
+      }
       throw e;
     }
   }
