@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,8 @@ public final class SubscriptionManager {
   private final int maxPerConnection;
   /** channel name → subscribers; a key is present only while its set is non-empty. */
   private final ConcurrentHashMap<String, Set<Connection>> byChannel = new ConcurrentHashMap<>();
+  /** Subscriptions in all (so that counting is O(1)). */
+  private final AtomicInteger subscriptionCount = new AtomicInteger();
   /** connection → its channels; present from register to remove. */
   private final ConcurrentHashMap<Connection, Subs> byConnection = new ConcurrentHashMap<>();
 
@@ -90,6 +93,7 @@ public final class SubscriptionManager {
         return Outcome.LIMIT_EXCEEDED;
       }
       s.channels.add(channel);
+      subscriptionCount.incrementAndGet();
       byChannel.compute(channel, (k, set) -> {
         Set<Connection> out = set == null ? ConcurrentHashMap.newKeySet() : set;
         out.add(connection);
@@ -115,6 +119,7 @@ public final class SubscriptionManager {
   }
 
   private void detach(Connection connection, String channel) {
+    subscriptionCount.decrementAndGet();
     byChannel.computeIfPresent(channel, (k, set) -> {
       set.remove(connection);
       return set.isEmpty() ? null : set;
@@ -184,13 +189,14 @@ public final class SubscriptionManager {
     return List.copyOf(byConnection.keySet());
   }
 
-  /** How many subscriptions exist in all. */
+  /** How many subscriptions exist in all; O(1). */
   public int subscriptionCount() {
-    int n = 0;
-    for (Set<Connection> set : byChannel.values()) {
-      n += set.size();
-    }
-    return n;
+    return subscriptionCount.get();
+  }
+
+  /** How many channels have at least one subscriber; O(1) (unlike {@link #channels()}). */
+  public int channelCount() {
+    return byChannel.size();
   }
 
   /**

@@ -209,7 +209,7 @@ public final class ChannelServer implements AutoCloseable, Publisher {
   public ServerMetrics metrics() {
     var subs = engine.subscriptions();
     return metrics.snapshot(runtime.openConnections(), subs.subscriptionCount(),
-        subs.channels().size(), engine.codec().encodedFrames());
+        subs.channelCount(), engine.codec().encodedFrames());
   }
 
   /**

@@ -95,8 +95,10 @@ public final class Handshake {
   }
 
   /**
-   * The bearer token: from {@code Authorization: Bearer <token>} if that header is present,
-   * else from the {@code token} query parameter (for browsers). Empty when neither is there.
+   * The bearer token: from {@code Authorization: Bearer <token>} when an {@code Authorization}
+   * header is present (the header wins: one with another scheme, or an empty token, gives no
+   * token, never a fallback to the query), else from the {@code token} query parameter (for
+   * browsers, which cannot set headers on a WebSocket). Empty when neither gives one.
    */
   public Optional<String> bearerToken() {
     String auth = headers.get("Authorization");
@@ -108,6 +110,7 @@ public final class Handshake {
           return Optional.of(t);
         }
       }
+      return Optional.empty();
     }
     return queryParameter("token").filter(t -> !t.isEmpty());
   }

@@ -9,7 +9,10 @@ import io.github.jchannels.core.Event;
  * substitute a recording fake.
  *
  * <p>Thread-safe; never blocks (frames are queued per connection). An event must be a
- * server-to-client event of the channel's family, else {@link IllegalArgumentException}.
+ * server-to-client event of the channel's family, else {@link IllegalArgumentException}. An
+ * event whose encoded frame is larger than {@link ServerLimits#maxFrameSize()} is refused with
+ * an {@link IllegalArgumentException} naming its size and the limit, and reaches nobody (it is
+ * encoded, and so checked, when at least one connection would receive it).
  */
 public interface Publisher {
 

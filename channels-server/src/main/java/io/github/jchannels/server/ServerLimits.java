@@ -1,5 +1,7 @@
 package io.github.jchannels.server;
 
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -37,7 +39,29 @@ import java.util.Objects;
  *   <tr><td>{@code closeTimeout}</td><td>5 s</td><td>a connection the server closes (any code,
  *     shutdown included) that has not completed the close handshake within it is dropped;
  *     {@code close()} waits about this long at most</td></tr>
+ *   <tr><td>{@code acceptBacklog}</td><td>4096</td><td>TCP connections the kernel queues for
+ *     the server to accept (a reconnect storm); beyond it SYNs are dropped and clients retry
+ *     (the kernel may cap it: {@code net.core.somaxconn})</td></tr>
+ *   <tr><td>{@code maxConnections}</td><td>the process's descriptor limit minus a reserve
+ *     (a tenth, at least 64), at least 16</td><td>a connection over it is refused: HTTP 503
+ *     where the transport can choose the status, else close 1013 right after the
+ *     upgrade</td></tr>
+ *   <tr><td>{@code maxConnectionsPerAddress}</td><td>0 (no limit)</td><td>same, counting the
+ *     connections of one remote IP address</td></tr>
+ *   <tr><td>{@code maxHandshakesInProgress}</td><td>4096</td><td>a new TCP connection over it
+ *     drops the oldest connection still in its handshake (a slowloris cannot keep others
+ *     out)</td></tr>
+ *   <tr><td>{@code messageTimeout}</td><td>30 s</td><td>a fragmented message not completed
+ *     within it closes the connection with 1008</td></tr>
+ *   <tr><td>{@code maxInboundBytesInProgress}</td><td>64 MiB</td><td>server-wide budget for
+ *     frames and fragmented messages being received; while it is used up, a new frame over
+ *     64 KiB closes its connection with 1013</td></tr>
  * </table>
+ *
+ * <p>{@code maxBufferedBytes} must be at least {@code maxFrameSize}: one frame that fits the
+ * limit never by itself makes a reader a slow consumer. An event whose encoded frame is over
+ * {@code maxFrameSize} is refused when it is published (an {@link IllegalArgumentException}
+ * naming the size and the limit) and reaches nobody.
  */
 public final class ServerLimits {
   private static final ServerLimits DEFAULTS = builder().build();
@@ -55,6 +79,12 @@ public final class ServerLimits {
   private final Duration heartbeatInterval;
   private final Duration closeTimeout;
   private final int maxHandshakeSize;
+  private final int acceptBacklog;
+  private final int maxConnections;
+  private final int maxConnectionsPerAddress;
+  private final int maxHandshakesInProgress;
+  private final Duration messageTimeout;
+  private final long maxInboundBytesInProgress;
 
   private ServerLimits(Builder b) {
     this.maxFrameSize = b.maxFrameSize;
@@ -70,6 +100,29 @@ public final class ServerLimits {
     this.heartbeatInterval = b.heartbeatInterval;
     this.closeTimeout = b.closeTimeout;
     this.maxHandshakeSize = b.maxHandshakeSize;
+    this.acceptBacklog = b.acceptBacklog;
+    this.maxConnections = b.maxConnections;
+    this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+    this.maxHandshakesInProgress = b.maxHandshakesInProgress;
+    this.messageTimeout = b.messageTimeout;
+    this.maxInboundBytesInProgress = b.maxInboundBytesInProgress;
+  }
+
+  /**
+   * The default of {@link #maxConnections()}: the process's open-file limit minus a reserve of a
+   * tenth (at least 64 descriptors, for the JVM's own files and the listening socket), at
+   * least 16; 10,000 where the limit cannot be read.
+   */
+  public static int defaultMaxConnections() {
+    long limit = -1;
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean u) {
+      limit = u.getMaxFileDescriptorCount();
+    }
+    if (limit <= 0) {
+      return 10_000;
+    }
+    long reserve = Math.max(64, limit / 10);
+    return (int) Math.max(16, Math.min(Integer.MAX_VALUE, limit - reserve));
   }
 
   /** The defaults (see the table above). */
@@ -96,7 +149,43 @@ public final class ServerLimits {
         .pingInterval(pingInterval)
         .heartbeatInterval(heartbeatInterval)
         .closeTimeout(closeTimeout)
-        .maxHandshakeSize(maxHandshakeSize);
+        .maxHandshakeSize(maxHandshakeSize)
+        .acceptBacklog(acceptBacklog)
+        .maxConnections(maxConnections)
+        .maxConnectionsPerAddress(maxConnectionsPerAddress)
+        .maxHandshakesInProgress(maxHandshakesInProgress)
+        .messageTimeout(messageTimeout)
+        .maxInboundBytesInProgress(maxInboundBytesInProgress);
+  }
+
+  /** The accept backlog of a transport that binds its own port. */
+  public int acceptBacklog() {
+    return acceptBacklog;
+  }
+
+  /** Most connections (in their handshake or open) at once, server-wide. */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** Most connections from one remote IP address at once; 0 for no limit. */
+  public int maxConnectionsPerAddress() {
+    return maxConnectionsPerAddress;
+  }
+
+  /** Most TCP connections in their handshake at once; a new one drops the oldest. */
+  public int maxHandshakesInProgress() {
+    return maxHandshakesInProgress;
+  }
+
+  /** Time a fragmented message may take from its first to its last fragment (else 1008). */
+  public Duration messageTimeout() {
+    return messageTimeout;
+  }
+
+  /** Server-wide budget, in bytes, for frames and fragmented messages being received. */
+  public long maxInboundBytesInProgress() {
+    return maxInboundBytesInProgress;
   }
 
   /** Largest accepted message (a frame, or the sum of a fragmented message's frames), bytes. */
@@ -187,7 +276,12 @@ public final class ServerLimits {
         + ", maxPendingBytes=" + maxPendingBytes
         + ", handshakeTimeout=" + handshakeTimeout + ", pingInterval=" + pingInterval
         + ", heartbeatInterval=" + heartbeatInterval + ", closeTimeout=" + closeTimeout
-        + ", maxHandshakeSize=" + maxHandshakeSize + "]";
+        + ", maxHandshakeSize=" + maxHandshakeSize + ", acceptBacklog=" + acceptBacklog
+        + ", maxConnections=" + maxConnections
+        + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress
+        + ", maxHandshakesInProgress=" + maxHandshakesInProgress
+        + ", messageTimeout=" + messageTimeout
+        + ", maxInboundBytesInProgress=" + maxInboundBytesInProgress + "]";
   }
 
   /** Builds {@link ServerLimits}; starts from the defaults. */
@@ -205,8 +299,50 @@ public final class ServerLimits {
     private Duration heartbeatInterval = Duration.ofSeconds(30);
     private Duration closeTimeout = Duration.ofSeconds(5);
     private int maxHandshakeSize = 16 * 1024;
+    private int acceptBacklog = 4096;
+    private int maxConnections = defaultMaxConnections();
+    private int maxConnectionsPerAddress;
+    private int maxHandshakesInProgress = 4096;
+    private Duration messageTimeout = Duration.ofSeconds(30);
+    private long maxInboundBytesInProgress = 64L * 1024 * 1024;
 
     private Builder() {}
+
+    /** Accept backlog of a transport binding its own port; at least 1. */
+    public Builder acceptBacklog(int n) {
+      this.acceptBacklog = (int) atLeast("acceptBacklog", n, 1);
+      return this;
+    }
+
+    /** Most connections at once, server-wide; at least 1. */
+    public Builder maxConnections(int n) {
+      this.maxConnections = (int) atLeast("maxConnections", n, 1);
+      return this;
+    }
+
+    /** Most connections per remote IP address; 0 (the default) for no limit. */
+    public Builder maxConnectionsPerAddress(int n) {
+      this.maxConnectionsPerAddress = (int) atLeast("maxConnectionsPerAddress", n, 0);
+      return this;
+    }
+
+    /** Most connections in their handshake at once; at least 1. */
+    public Builder maxHandshakesInProgress(int n) {
+      this.maxHandshakesInProgress = (int) atLeast("maxHandshakesInProgress", n, 1);
+      return this;
+    }
+
+    /** Time a fragmented message may take; at least 10 ms. */
+    public Builder messageTimeout(Duration d) {
+      this.messageTimeout = positive("messageTimeout", d, Duration.ofMillis(10));
+      return this;
+    }
+
+    /** Server-wide budget for messages being received, bytes; at least 64 KiB. */
+    public Builder maxInboundBytesInProgress(long bytes) {
+      this.maxInboundBytesInProgress = atLeast("maxInboundBytesInProgress", bytes, 64 * 1024);
+      return this;
+    }
 
     /** Largest accepted message in bytes; at least 128. */
     public Builder maxFrameSize(int bytes) {
@@ -296,8 +432,16 @@ public final class ServerLimits {
       return d;
     }
 
-    /** The limits. */
+    /**
+     * The limits. Throws {@link IllegalArgumentException} if {@code maxBufferedBytes} is below
+     * {@code maxFrameSize} (one frame must fit the outbound budget).
+     */
     public ServerLimits build() {
+      if (maxBufferedBytes < maxFrameSize) {
+        throw new IllegalArgumentException("maxBufferedBytes (" + maxBufferedBytes
+            + ") must be >= maxFrameSize (" + maxFrameSize + "): one frame that fits the limit "
+            + "must fit the outbound budget");
+      }
       return new ServerLimits(this);
     }
   }

@@ -1,6 +1,7 @@
 package io.github.jchannels.server.internal;
 
 import io.github.jchannels.core.Channels;
+import io.github.jchannels.core.Decoded;
 import io.github.jchannels.core.ErrorCode;
 import io.github.jchannels.core.Frame;
 import io.github.jchannels.core.GlobalEvent;
@@ -13,6 +14,7 @@ import io.github.jchannels.server.ServerLimits;
 import io.github.jchannels.server.transport.ConnectionEvents;
 import io.github.jchannels.server.transport.TransportConnection;
 import io.github.jchannels.server.transport.UpgradeResult;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -71,6 +73,8 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
   /** The handshake deadline; NONE once cancelled or fired. */
   private volatile Cancellable deadline = Cancellable.NONE;
   private volatile Cancellable closeDeadline = Cancellable.NONE;
+  /** The remote address counted against the per-address cap, or null. */
+  private volatile @Nullable InetAddress countedAddress;
   /** Scheduler nanoTime of the last frame from the peer. */
   private volatile long lastSeen;
   /** Set (on the connection's executor) once authenticated, before the handler's onOpen. */
@@ -112,11 +116,29 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
     this.deadline = d;
   }
 
+  void countedAddress(InetAddress a) {
+    this.countedAddress = a;
+  }
+
+  @Nullable InetAddress countedAddress() {
+    return countedAddress;
+  }
+
+  /** Too many handshakes in progress and this one is the oldest: dropped. */
+  void evictHandshake() {
+    if (state.compareAndSet(State.HANDSHAKING, State.REJECTED)) {
+      deadline.cancel();
+      core.metrics().rejectedHandshakes.increment();
+      transport.abort();
+    }
+  }
+
   // ------------------------------------------------------------- transport events
 
   @Override
   public UpgradeResult upgrade(Handshake request) {
     UpgradeResult r = core.admit(this, request);
+    core.handshakeOver(this);
     if (!r.accepted()) {
       // the handshake deadline stays armed: it drops the connection should the transport not
       // close it after sending the refusal
@@ -206,6 +228,7 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
   /** The handshake deadline passed (scheduler thread). */
   void handshakeExpired() {
     deadline = Cancellable.NONE;
+    core.handshakeOver(this);
     if (state.compareAndSet(State.HANDSHAKING, State.REJECTED)) {
       core.metrics().handshakeTimeouts.increment();
       log.debug("Handshake of {} timed out", id);
@@ -234,22 +257,8 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
       close(CloseCodes.TOO_BIG, "message over " + limits.maxFrameSize() + " bytes");
       return;
     }
-    switch (rate.admit(now)) {
-      case ACCEPT -> { }
-      case NOTIFY -> {
-        core.metrics().error(ErrorCode.RATE_LIMITED.wire());
-        send(core.codec().encodeError(ErrorCode.RATE_LIMITED, "too many messages; slow down",
-            null, null));
-        return;
-      }
-      case DROP -> {
-        return;
-      }
-      case CLOSE -> {
-        core.metrics().rateLimitCloses.increment();
-        close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
-        return;
-      }
+    if (!admit(now, message)) {
+      return;
     }
     Endpoint e = endpoint;
     SerialExecutor q = serial;
@@ -264,6 +273,49 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
           q.pendingBytes());
       close(CloseCodes.TRY_AGAIN_LATER, "too many pending messages");
     }
+  }
+
+  /**
+   * Counts one inbound message (a text message, or a ping frame when {@code text} is null)
+   * against the rate limit; false if it is dropped. The first one over the limit in a window
+   * is answered with {@code rate_limited} (echoing its {@code ref} when readable), always
+   * before the close 1008 that follows when the client goes on.
+   */
+  private boolean admit(long now, @Nullable String text) {
+    RateWindow.Admission a = rate.admit(now);
+    switch (a) {
+      case ACCEPT -> {
+        return true;
+      }
+      case NOTIFY, NOTIFY_AND_CLOSE -> {
+        core.metrics().error(ErrorCode.RATE_LIMITED.wire());
+        write(core.codec().encodeError(ErrorCode.RATE_LIMITED, "too many messages; slow down",
+            null, text == null ? null : refOf(text)));
+        if (a == RateWindow.Admission.NOTIFY_AND_CLOSE) {
+          core.metrics().rateLimitCloses.increment();
+          close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
+        }
+        return false;
+      }
+      case DROP -> {
+        return false;
+      }
+      default -> {
+        core.metrics().rateLimitCloses.increment();
+        close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
+        return false;
+      }
+    }
+  }
+
+  /** The {@code ref} of an envelope, when readable (for the {@code rate_limited} answer). */
+  private @Nullable String refOf(String text) {
+    return switch (core.codec().decode(text)) {
+      case Decoded.Failure f -> f.ref();
+      case Decoded.Control c -> c.ref();
+      case Decoded.Message m -> m.ref();
+      case Decoded.ReplyMessage r -> r.ref();
+    };
   }
 
   private void deliver(Endpoint e, String text) {
@@ -284,11 +336,25 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
     close(CloseCodes.UNSUPPORTED_DATA, "binary frames are not accepted");
   }
 
+  /**
+   * A ping frame: counted against the rate limit like a message (over it, no pong; the client
+   * that goes on gets 1008), answered with a pong that counts against the outbound budget (the
+   * transport owes at most one; a client that does not read gets 1013).
+   */
   @Override
   public void ping(ByteBuffer payload) {
-    lastSeen = core.scheduler().nanoTime();
-    if (state.get() != State.CLOSED && !closing.get()) {
-      transport.pong(payload);
+    long now = core.scheduler().nanoTime();
+    lastSeen = now;
+    State s = state.get();
+    if (s == State.CLOSED || s == State.REJECTED || closing.get() || slow) {
+      return;
+    }
+    if (s == State.OPEN && !admit(now, null)) {
+      return;
+    }
+    transport.pong(payload);
+    if (transport.queuedBytes() > limits.maxBufferedBytes()) {
+      slowConsumer();
     }
   }
 

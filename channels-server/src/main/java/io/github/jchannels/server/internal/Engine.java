@@ -454,7 +454,23 @@ public final class Engine implements ConnectionHandler, Publisher {
       checkEncodable(channel, event);
       return 0;
     }
-    return subscriptions.broadcast(channel.name(), codec.encode(channel, event));
+    return subscriptions.broadcast(channel.name(), encodeForPublish(channel, event));
+  }
+
+  /**
+   * Encodes a published event, refusing one whose frame is over the frame limit
+   * (PROTOCOL.md section 7, resource rules): it reaches nobody, instead of closing every
+   * subscriber as a slow consumer.
+   */
+  private <E extends Event> Frame encodeForPublish(Channel<E> channel, E event) {
+    Frame frame = codec.encode(channel, event);
+    if (frame.size() > limits.maxFrameSize()) {
+      throw new IllegalArgumentException("The event " + event.getClass().getSimpleName()
+          + " on " + channel.name() + " encodes to " + frame.size() + " bytes, over the frame "
+          + "limit of " + limits.maxFrameSize() + " bytes (ServerLimits.maxFrameSize); it was "
+          + "sent to nobody");
+    }
+    return frame;
   }
 
   private <E extends Event> void checkEncodable(Channel<E> channel, E event) {
@@ -476,7 +492,7 @@ public final class Engine implements ConnectionHandler, Publisher {
       checkEncodable(channel, event);
       return false;
     }
-    Frame frame = codec.encode(channel, event);
+    Frame frame = encodeForPublish(channel, event);
     synchronized (s) {
       s.connection().send(frame);
     }
@@ -492,7 +508,7 @@ public final class Engine implements ConnectionHandler, Publisher {
       checkEncodable(channel, event);
       return 0;
     }
-    Frame frame = codec.encode(channel, event);
+    Frame frame = encodeForPublish(channel, event);
     int n = 0;
     for (Session s : all) {
       synchronized (s) {

@@ -11,7 +11,18 @@ import io.github.jchannels.server.ServerLimits;
  */
 final class RateWindow {
   /** What to do with an inbound message. */
-  enum Admission { ACCEPT, NOTIFY, DROP, CLOSE }
+  enum Admission {
+    /** Within the limit. */
+    ACCEPT,
+    /** The first one over the limit in this window: answer {@code rate_limited}, drop it. */
+    NOTIFY,
+    /** Over the limit, already notified: drop it silently. */
+    DROP,
+    /** Too many dropped: close 1008 ({@code rate_limited} was sent in this window). */
+    CLOSE,
+    /** Too many dropped and no notice sent yet (a limit of 1): notify, then close 1008. */
+    NOTIFY_AND_CLOSE
+  }
 
   private final int maxMessages;
   private final long windowNanos;
@@ -40,7 +51,7 @@ final class RateWindow {
     }
     dropped++;
     if (dropped >= maxDropped) {
-      return Admission.CLOSE;
+      return dropped == 1 ? Admission.NOTIFY_AND_CLOSE : Admission.CLOSE;
     }
     return dropped == 1 ? Admission.NOTIFY : Admission.DROP;
   }

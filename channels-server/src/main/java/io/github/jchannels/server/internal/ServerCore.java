@@ -14,8 +14,11 @@ import io.github.jchannels.server.transport.TransportContext;
 import io.github.jchannels.server.transport.UpgradeResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +78,11 @@ public final class ServerCore implements TransportContext, AutoCloseable {
   private final ExecutorService executor;
   /** Every connection from {@code connecting} to {@code closed}. */
   private final Set<CoreConnection> all = ConcurrentHashMap.newKeySet();
+  /** Connections in their handshake, oldest first. Guarded by itself. */
+  private final LinkedHashSet<CoreConnection> handshaking = new LinkedHashSet<>();
+  /** Admitted connections per remote IP address (only with maxConnectionsPerAddress). */
+  private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress =
+      new ConcurrentHashMap<>();
   /** Open (authenticated) connections by id. */
   private final ConcurrentHashMap<String, CoreConnection> open = new ConcurrentHashMap<>();
   private final AtomicBoolean started = new AtomicBoolean();
@@ -130,8 +138,29 @@ public final class ServerCore implements TransportContext, AutoCloseable {
   public ConnectionEvents connecting(TransportConnection connection) {
     CoreConnection c = new CoreConnection(UUID.randomUUID().toString(), this, connection);
     all.add(c);
+    CoreConnection evicted = null;
+    synchronized (handshaking) {
+      handshaking.add(c);
+      if (handshaking.size() > limits.maxHandshakesInProgress()) {
+        Iterator<CoreConnection> oldest = handshaking.iterator();
+        evicted = oldest.next();
+        oldest.remove();
+      }
+    }
+    if (evicted != null) {
+      log.debug("{} handshakes in progress; dropping the oldest, {}",
+          limits.maxHandshakesInProgress(), evicted);
+      evicted.evictHandshake();
+    }
     c.deadline(scheduler.schedule(limits.handshakeTimeout(), c::handshakeExpired));
     return c;
+  }
+
+  /** {@code c} is no longer in its handshake (opened, refused, expired or closed). */
+  void handshakeOver(CoreConnection c) {
+    synchronized (handshaking) {
+      handshaking.remove(c);
+    }
   }
 
   @Override
@@ -310,6 +339,14 @@ public final class ServerCore implements TransportContext, AutoCloseable {
         refusal = UpgradeResult.refuse(403, "origin not allowed: " + origin.orElse("(none)"));
       }
     }
+    if (refusal == null && all.size() > limits.maxConnections()) {
+      refusal = UpgradeResult.refuse(503, "over the connection limit ("
+          + limits.maxConnections() + ")");
+    }
+    if (refusal == null && !countAddress(c, h)) {
+      refusal = UpgradeResult.refuse(503, "over the connection limit per address ("
+          + limits.maxConnectionsPerAddress() + ")");
+    }
     if (refusal != null) {
       metrics.rejectedHandshakes.increment();
       all.remove(c);
@@ -330,7 +367,32 @@ public final class ServerCore implements TransportContext, AutoCloseable {
     }
   }
 
+  /** Counts {@code c} against the per-address cap; false (not counted) if over it. */
+  private boolean countAddress(CoreConnection c, Handshake h) {
+    int cap = limits.maxConnectionsPerAddress();
+    InetAddress a = h.remoteAddress().map(InetSocketAddress::getAddress).orElse(null);
+    if (cap == 0 || a == null) {
+      return true;
+    }
+    AtomicInteger n = perAddress.computeIfAbsent(a, k -> new AtomicInteger());
+    if (n.incrementAndGet() > cap) {
+      uncountAddress(a);
+      return false;
+    }
+    c.countedAddress(a);
+    return true;
+  }
+
+  private void uncountAddress(InetAddress a) {
+    perAddress.computeIfPresent(a, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+  }
+
   void unregister(CoreConnection c) {
+    handshakeOver(c);
+    InetAddress a = c.countedAddress();
+    if (a != null) {
+      uncountAddress(a);
+    }
     all.remove(c);
     open.remove(c.id(), c);
     signalIfGone();

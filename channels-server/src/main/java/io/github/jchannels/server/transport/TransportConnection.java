@@ -37,7 +37,12 @@ public interface TransportConnection {
   /** Sends a WebSocket ping frame with an empty payload. */
   void ping();
 
-  /** Sends a WebSocket pong frame with {@code payload} (at most 125 bytes). */
+  /**
+   * Sends a WebSocket pong frame with {@code payload} (at most 125 bytes). The pong counts in
+   * {@link #queuedBytes()} like a frame, and at most one is owed: a pong still queued and not
+   * started is replaced by the new one (RFC 6455 5.5.3), so a ping flood from a peer that does
+   * not read holds one pong (PROTOCOL.md section 7, resource rules).
+   */
   void pong(ByteBuffer payload);
 
   /**
