@@ -27,7 +27,7 @@ class SlowConsumerTest {
   @Test
   void peerThatStopsReadingIsClosedWith1013AndHeapStaysBounded() throws Exception {
     server = ChannelServer.builder().host("127.0.0.1").port(0)
-        .limits(ServerLimits.builder().maxBufferedBytes(LIMIT).build())
+        .limits(ServerLimits.builder().maxFrameSize(LIMIT).maxBufferedBytes(LIMIT).build())
         .build().start();
     URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/ws");
     try (RawSocket raw = new RawSocket(server.port(), 4096);
@@ -77,7 +77,7 @@ class SlowConsumerTest {
   @Test
   void slowConsumerThatNeverReadsIsDroppedAfterTheCloseTimeout() throws Exception {
     server = ChannelServer.builder().host("127.0.0.1").port(0)
-        .limits(ServerLimits.builder().maxBufferedBytes(LIMIT)
+        .limits(ServerLimits.builder().maxFrameSize(LIMIT).maxBufferedBytes(LIMIT)
             .closeTimeout(Duration.ofMillis(500)).build())
         .build().start();
     try (RawSocket raw = new RawSocket(server.port(), 4096)) {

@@ -82,13 +82,18 @@ final class Attacker implements AutoCloseable {
 
   /** A TCP connection only (no handshake); {@code receiveBuffer} 0 for the default. */
   static Attacker tcp(int port, int receiveBuffer) {
+    return tcp(port, receiveBuffer, Duration.ofSeconds(10));
+  }
+
+  /** Same, waiting at most {@code connectTimeout} for the TCP connection. */
+  static Attacker tcp(int port, int receiveBuffer, Duration connectTimeout) {
     try {
       Socket s = new Socket();
       if (receiveBuffer > 0) {
         s.setReceiveBufferSize(receiveBuffer);
       }
       s.setTcpNoDelay(true);
-      s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+      s.connect(new InetSocketAddress("127.0.0.1", port), (int) connectTimeout.toMillis());
       s.setSoTimeout(10_000);
       return new Attacker(s);
     } catch (IOException e) {

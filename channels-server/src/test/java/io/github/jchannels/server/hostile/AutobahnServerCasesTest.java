@@ -21,7 +21,6 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -445,8 +444,6 @@ class AutobahnServerCasesTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"f4908080", "eda080"})
-    @Disabled("issue 12 item 6: Java-WebSocket 1.6.0 validates UTF-8 only once the message is "
-        + "complete; until the JWS transport validates each fragment")
     void case6_4_invalidFragmentFailsFast1007(String invalid) {
       try (Attacker a = open()) {
         a.send(false, TEXT, HexFormat.of().parseHex("cebae1bdb9cf83cebcceb5"));
@@ -588,8 +585,6 @@ class AutobahnServerCasesTest {
 
     /** 7.5.1: a close reason that is not valid UTF-8 fails with 1007. */
     @Test
-    @Disabled("issue 12 item 6: Java-WebSocket 1.6.0 does not validate the close reason; "
-        + "until the JWS transport checks it")
     void case7_5_1_invalidUtf8ReasonFails1007() {
       try (Attacker a = open()) {
         a.send(true, CLOSE, Attacker.closePayload(1000,
@@ -625,8 +620,6 @@ class AutobahnServerCasesTest {
   /** An unmasked client frame fails the connection with 1002 (RFC 6455 5.1). */
   @ParameterizedTest
   @ValueSource(ints = {TEXT, PING, CLOSE})
-  @Disabled("issue 12 item 6: Java-WebSocket 1.6.0 accepts unmasked client frames; until the "
-      + "JWS transport refuses them")
   void unmaskedClientFrameFails1002(int opcode) {
     try (Attacker a = open()) {
       byte[] payload = opcode == CLOSE ? Attacker.closePayload(1000, new byte[0])

@@ -10,7 +10,6 @@ import io.github.jchannels.server.ServerLimits;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,7 +35,6 @@ class BigEventTest {
   }
 
   @Test
-  @Disabled("issue 12 item 7: broadcast does not check the frame limit yet")
   void anEventOverTheFrameLimitIsRefusedAtPublishAndReachesNobody() {
     server = Servers.start(ServerLimits.builder().maxFrameSize(4096).build());
     List<Attacker> subscribers = new ArrayList<>();

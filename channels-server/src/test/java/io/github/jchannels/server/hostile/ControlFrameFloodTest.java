@@ -10,7 +10,6 @@ import io.github.jchannels.server.ServerLimits;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +37,6 @@ class ControlFrameFloodTest {
   }
 
   @Test
-  @Disabled("issue 12 item 1: ping frames do not count against the rate limit yet")
   void pingsFasterThanTheRateLimitClose1008() {
     server = Servers.start(ServerLimits.builder().inboundRate(50, Duration.ofMinutes(1))
         .maxRateLimitedMessages(20).build());
@@ -51,7 +49,6 @@ class ControlFrameFloodTest {
   }
 
   @Test
-  @Disabled("issue 12 item 1: Java-WebSocket queues one pong per ping, uncounted, unbounded")
   void pingFloodWithoutReadingOwesAtMostOnePongAndHoldsNoMemory() throws Exception {
     // The rate limit is lifted so that only the pong policy is under test.
     server = Servers.start(ServerLimits.builder().inboundRate(100_000_000, Duration.ofSeconds(1))

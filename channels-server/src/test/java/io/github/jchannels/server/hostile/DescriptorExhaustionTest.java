@@ -17,7 +17,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,7 +43,6 @@ class DescriptorExhaustionTest {
   }
 
   @Test
-  @Disabled("issue 12 item 3: a failed accept (EMFILE) closes Java-WebSocket's listening socket")
   void clientsAreServedAgainOnceTheBurstIsOver() throws Exception {
     if (!prlimitAvailable()) {
       if ("true".equals(System.getenv("CI"))) {

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +31,6 @@ class InboundMemoryTest {
   }
 
   @Test
-  @Disabled("issue 12 item 5: Java-WebSocket allocates the announced length at once")
   void framesAnnouncingOneMebibyteHoldOnlyTheirBytes() {
     server = Servers.start(ServerLimits.defaults());
     long before = Servers.heapAfterGc();
@@ -50,7 +48,6 @@ class InboundMemoryTest {
   }
 
   @Test
-  @Disabled("issue 12 item 5: no server-wide budget for messages in progress yet")
   void unfinishedMessagesStayWithinTheBudget() {
     server = Servers.start(ServerLimits.defaults());
     long before = Servers.heapAfterGc();

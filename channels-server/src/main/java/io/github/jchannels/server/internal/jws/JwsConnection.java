@@ -55,6 +55,14 @@ final class JwsConnection implements TransportConnection {
   private final AtomicBoolean reported = new AtomicBoolean();
   /** Set when the upgrade was refused: the connection ends once the refusal is written. */
   private volatile boolean refused;
+  /** Set when the core refused the upgrade with 503: upgrade, then close with 1013. */
+  private volatile @Nullable String refusedAfterUpgrade;
+  /** Guards the owed pong against the writer. */
+  private final Object pongLock = new Object();
+  /** The last pong queued (a read-only view of {@link #pongBytes}), or null. */
+  private volatile @Nullable ByteBuffer owedPong;
+  /** The bytes behind {@link #owedPong}. Guarded by pongLock. */
+  private ByteBuffer pongBytes = ByteBuffer.allocate(0);
   /** Bytes read before the handshake completed. Selector thread only. */
   long handshakeBytes;
 
@@ -96,9 +104,20 @@ final class JwsConnection implements TransportConnection {
     }
   }
 
+  void refuseAfterUpgrade(String reason) {
+    refusedAfterUpgrade = reason;
+  }
+
+  @Nullable String refusedAfterUpgrade() {
+    return refusedAfterUpgrade;
+  }
+
   private void report(int code, String reason) {
     discard = true;
     queued.set(0);
+    if (socket.getDraft() instanceof LimitedDraft d) {
+      d.release();
+    }
     server.transport().forget(this);
     ConnectionEvents e = events;
     if (e != null && reported.compareAndSet(false, true)) {
@@ -152,6 +171,14 @@ final class JwsConnection implements TransportConnection {
       src.position(src.limit());
       return 0;
     }
+    if (src == owedPong) {
+      synchronized (pongLock) {
+        int before = src.position();
+        int n = channel.write(src);
+        queued.addAndGet(before - src.position());
+        return n;
+      }
+    }
     if (!discard && channel instanceof GatheringByteChannel g && socket.outQueue.size() > 1) {
       return gather(g, src);
     }
@@ -187,8 +214,8 @@ final class JwsConnection implements TransportConnection {
         }
         seenHead = true;
       }
-      if (k == batch.length || bytes >= MAX_GATHER_BYTES) {
-        break;
+      if (k == batch.length || bytes >= MAX_GATHER_BYTES || b == owedPong) {
+        break; // the owed pong may still be rewritten: it is written alone, at the head
       }
       before[k] = b.position();
       batch[k++] = b;
@@ -283,20 +310,45 @@ final class JwsConnection implements TransportConnection {
     }
   }
 
+  /**
+   * Queues a pong for {@code payload}, counted in {@link #queuedBytes()} like any frame. At most
+   * one pong is owed: while the queued pong has not started to be written, a new ping rewrites
+   * it in place, so it answers the most recent ping (RFC 6455 5.5.3). A ping flood from a
+   * client that does not read holds one pong, not one per ping. The pong is written only at the
+   * head of the queue, under {@link #pongLock}, never inside a gathering write.
+   */
   @Override
   public void pong(ByteBuffer payload) {
-    try {
-      if (socket.isOpen()) {
-        ByteBuffer copy = ByteBuffer.allocate(Math.min(125, payload.remaining()));
-        ByteBuffer src = payload.duplicate();
-        src.limit(src.position() + copy.capacity());
-        copy.put(src).flip();
-        PongFrame pong = new PongFrame();
-        pong.setPayload(copy);
-        socket.sendFrame(pong);
+    int n = Math.min(125, payload.remaining());
+    ByteBuffer src = payload.duplicate();
+    src.limit(src.position() + n);
+    boolean first = false;
+    synchronized (pongLock) {
+      ByteBuffer view = owedPong;
+      if (view != null && view.position() == 0 && view.hasRemaining()) {
+        long before = view.limit();
+        pongBytes.clear();
+        pongBytes.put((byte) 0x8A).put((byte) n).put(src);
+        view.limit(2 + n);
+        queued.addAndGet(2 + n - before);
+        return;
       }
-    } catch (RuntimeException e) {
-      log.trace("Pong to {} failed", this, e);
+      synchronized (socket) {
+        if (discard || !socket.isOpen() || socket.isFlushAndClose()) {
+          return;
+        }
+        pongBytes = ByteBuffer.allocate(127);
+        pongBytes.put((byte) 0x8A).put((byte) n).put(src);
+        ByteBuffer ours = pongBytes.asReadOnlyBuffer();
+        ours.position(0).limit(2 + n);
+        owedPong = ours;
+        socket.outQueue.add(ours);
+        first = queued.addAndGet(2 + n) <= 2 + n;
+      }
+    }
+    server.onWriteDemand(socket);
+    if (first) {
+      server.transport().outputQueued(this);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.github.jchannels.server.internal.jws;
 
+import io.github.jchannels.core.transport.CloseCodes;
 import io.github.jchannels.server.Handshake;
 import io.github.jchannels.server.transport.ConnectionEvents;
 import io.github.jchannels.server.transport.TransportContext;
@@ -8,8 +9,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +56,11 @@ final class JwsServer extends WebSocketServer {
 
   JwsServer(InetSocketAddress address, int decoders, TransportContext context,
       JwsTransport transport) {
-    super(address, decoders, List.of(new LimitedDraft(context.limits().maxFrameSize())));
+    super(address, decoders, List.of(new LimitedDraft(new InboundBudget(context.limits(),
+        context.scheduler()))));
     this.context = context;
     this.transport = transport;
+    setMaxPendingConnections(context.limits().acceptBacklog()); // Java-WebSocket's default: 50
     setReuseAddr(true);
     setTcpNoDelay(true);
     setConnectionLostTimeout(0); // pings are the core's
@@ -101,6 +107,79 @@ final class JwsServer extends WebSocketServer {
     started.countDown();
   }
 
+  // ------------------------------------------------------------- descriptors
+
+  /**
+   * One descriptor held in reserve. Java-WebSocket 1.6.0 closes its listening socket when an
+   * {@code accept} fails (EMFILE/ENFILE end in its generic IOException handler), so the server
+   * would never accept again. Before each accept the reserve is given up, which guarantees the
+   * accept a descriptor; after it the reserve is taken again. If that fails the process is at
+   * its limit: the new connection is closed, and accepting pauses for {@link #ACCEPT_PAUSE}
+   * (real time: a wake-up of this transport, not a protocol timer), then resumes.
+   */
+  private @Nullable DatagramChannel reserve = openReserve();
+  private static final Duration ACCEPT_PAUSE = Duration.ofMillis(100);
+  private volatile @Nullable SelectionKey acceptKey;
+
+  private static @Nullable DatagramChannel openReserve() {
+    try {
+      return DatagramChannel.open();
+    } catch (IOException e) {
+      return null; // out of descriptors already: retried at the next accept
+    }
+  }
+
+  @Override
+  protected boolean onConnect(SelectionKey key) {
+    acceptKey = key;
+    DatagramChannel r = reserve;
+    if (r != null) {
+      try {
+        r.close();
+      } catch (IOException e) {
+        log.trace("Closing the reserve descriptor failed", e);
+      }
+      reserve = null;
+    }
+    return true;
+  }
+
+  /** Right after an accept (selector thread): takes the reserve back, or pauses accepting. */
+  boolean afterAccept() {
+    reserve = openReserve();
+    if (reserve != null) {
+      return true;
+    }
+    SelectionKey k = acceptKey;
+    if (k != null && k.isValid()) {
+      log.warn("Out of file descriptors: not accepting for {} ms", ACCEPT_PAUSE.toMillis());
+      k.interestOps(0);
+      transport.afterRealDelay(ACCEPT_PAUSE, () -> {
+        try {
+          if (k.isValid()) {
+            k.interestOps(SelectionKey.OP_ACCEPT);
+            k.selector().wakeup();
+          }
+        } catch (CancelledKeyException e) {
+          log.trace("Accept key cancelled", e);
+        }
+      });
+    }
+    return false;
+  }
+
+  void releaseReserve() {
+    DatagramChannel r = reserve;
+    reserve = null;
+    if (r != null) {
+      try {
+        r.close();
+      } catch (IOException e) {
+        log.trace("Closing the reserve descriptor failed", e);
+      }
+    }
+  }
+
   @Override
   public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket conn, Draft draft,
       ClientHandshake request) throws InvalidDataException {
@@ -122,6 +201,13 @@ final class JwsServer extends WebSocketServer {
       log.trace("No remote address", ex);
     }
     UpgradeResult r = e.upgrade(new Handshake(request.getResourceDescriptor(), headers, remote));
+    JwsConnection jc = conn.getAttachment();
+    if (r.status() == 503 && jc != null) {
+      // Over a connection limit (or shutting down): Java-WebSocket cannot answer 503, so the
+      // upgrade completes and the connection is closed with 1013 at once (PROTOCOL.md 7).
+      jc.refuseAfterUpgrade(r.reason());
+      return response;
+    }
     if (!r.accepted()) {
       JwsConnection c = conn.getAttachment();
       if (c != null) {
@@ -136,9 +222,15 @@ final class JwsServer extends WebSocketServer {
   @Override
   public void onOpen(WebSocket conn, ClientHandshake handshake) {
     JwsConnection c = conn.getAttachment();
-    if (c != null) {
-      c.opened();
+    if (c == null) {
+      return;
     }
+    String refusal = c.refusedAfterUpgrade();
+    if (refusal != null) {
+      conn.close(CloseCodes.TRY_AGAIN_LATER, refusal);
+      return;
+    }
+    c.opened();
   }
 
   @Override
@@ -222,6 +314,10 @@ final class JwsServer extends WebSocketServer {
     public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) throws IOException {
       WebSocketImpl impl = (WebSocketImpl) key.attachment();
       JwsConnection c = impl.getAttachment();
+      if (!afterAccept()) {
+        c.channelClosed();
+        throw new IOException("out of file descriptors");
+      }
       ByteChannel inner = channel;
       SSLContext tls = context.tls();
       if (tls != null) {

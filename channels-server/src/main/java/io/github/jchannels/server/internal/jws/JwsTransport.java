@@ -89,6 +89,14 @@ public final class JwsTransport implements ServerTransport {
     pendingOutput.remove(c);
   }
 
+  /** Runs {@code task} after {@code delay} of real time on this transport's timer thread. */
+  void afterRealDelay(Duration delay, Runnable task) {
+    SystemScheduler k = kicker;
+    if (k != null && !stopped.get()) {
+      k.schedule(delay, task);
+    }
+  }
+
   /** Called after a frame was queued onto an empty queue. */
   void outputQueued(JwsConnection c) {
     pendingOutput.add(c);
@@ -126,6 +134,7 @@ public final class JwsTransport implements ServerTransport {
     try {
       if (s != null) {
         s.stop(1000, "server shutdown");
+        s.releaseReserve();
         // connections the core did not know to close (a bare stop leaks their sockets)
         for (JwsConnection c : List.copyOf(connections)) {
           c.socket.closeConnection(CloseFrame.GOING_AWAY, "server shutdown");
