@@ -44,6 +44,8 @@ final class LimitedDraft extends Draft_6455 {
 
   /** Partial frame bytes (position = bytes held), or null. Decoder thread. */
   private @Nullable ByteBuffer pending;
+  /** Set once the peer's close frame was read. Decoder thread. */
+  private boolean closeReceived;
   /** Whether the frame at the head of {@link #pending} passed its admission checks. */
   private boolean headAdmitted;
   /** Guarded by this: bytes counted in the budget (pending capacity + fragments). */
@@ -82,6 +84,12 @@ final class LimitedDraft extends Draft_6455 {
       src = buffer;
     }
     while (src.hasRemaining()) {
+      if (closeReceived) {
+        // Nothing after the peer's close frame is read (RFC 6455 5.5.1): Java-WebSocket 1.6.0
+        // drops the connection on a second close before its answer is written.
+        src.position(src.limit());
+        break;
+      }
       long total = frameLength(src);
       if (total < 0 || src.remaining() < total) {
         break;
@@ -90,6 +98,7 @@ final class LimitedDraft extends Draft_6455 {
       src.position(src.position() + (int) total);
       headAdmitted = false;
       checkCloseReason(one);
+      closeReceived = (one.get(one.position()) & 0x0F) == 0x8;
       try {
         out.addAll(super.translateFrame(one));
       } catch (RuntimeException e) {
