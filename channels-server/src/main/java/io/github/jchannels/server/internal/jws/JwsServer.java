@@ -315,8 +315,11 @@ final class JwsServer extends WebSocketServer {
       WebSocketImpl impl = (WebSocketImpl) key.attachment();
       JwsConnection c = impl.getAttachment();
       if (!afterAccept()) {
+        // Drop the new connection, but let Java-WebSocket finish its accept normally: an
+        // exception here would leave the accept key in its selected set (a busy loop)
+        channel.close();
         c.channelClosed();
-        throw new IOException("out of file descriptors");
+        return new CountingChannel(channel, c, context.limits().maxHandshakeSize());
       }
       ByteChannel inner = channel;
       SSLContext tls = context.tls();
