@@ -7,18 +7,23 @@ import io.github.jchannels.core.Event;
 import io.github.jchannels.core.EventRegistry;
 import io.github.jchannels.core.Family;
 import io.github.jchannels.core.Reply;
+import io.github.jchannels.client.transport.ClientTransport;
+import io.github.jchannels.core.CodecLimits;
+import io.github.jchannels.core.time.Scheduler;
+import java.net.InetSocketAddress;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,11 +47,13 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Threading.</b> Every method is thread-safe and returns without waiting for the
  * network. Handlers, state listeners and error listeners run on the client's single callback
  * thread ({@code channels-client-N-callbacks}), one at a time, in the order the frames and
- * state changes happened; a slow handler delays later callbacks but never the socket or the
- * heartbeat. Request and join futures complete on that thread too, so never block on one
- * ({@code join()}, {@code get()}) from a handler or listener: chain with {@code thenAccept}
- * instead. A handler or listener that throws is logged and counted and never stops the others. {@link #close()} stops every thread the client
- * started.
+ * state changes happened; a slow handler delays later callbacks but never the heartbeat. Its
+ * queue is bounded ({@link Builder#inboundQueue}): when full, the client stops reading the
+ * socket until handlers catch up, so TCP pushes back on the server. Request and join futures
+ * complete on that thread too (timeouts excepted), so blocking on one from a handler or
+ * listener throws {@link IllegalStateException}: chain with {@code thenAccept} instead. A
+ * handler or listener that throws is logged and counted and never stops the others.
+ * {@link #close()} stops every thread the client started.
  */
 public interface ChannelClient extends AutoCloseable {
 
@@ -61,6 +68,12 @@ public interface ChannelClient extends AutoCloseable {
    * {@code connected} within the connect timeout.
    */
   int CONNECT_TIMEOUT = 4001;
+
+  /**
+   * The close code the client sends when its handler queue overflowed on a transport that
+   * cannot pause reading; it reconnects with backoff (nothing already received is lost).
+   */
+  int INBOUND_OVERFLOW = 4002;
 
   /** A builder for a client of the server at {@code uri} ({@code ws://} or {@code wss://}). */
   static Builder builder(URI uri) {
@@ -89,8 +102,10 @@ public interface ChannelClient extends AutoCloseable {
   /**
    * Sends {@code event} on {@code channel}: at once when ready, else into the send queue
    * (flushed in order after the next {@code connected}; when full the oldest is dropped).
-   * Returns false only when the client was closed by {@link #close()}. Throws
-   * {@link IllegalArgumentException} if the event may not be sent by a client.
+   * Returns false when the client is closed, or when {@link #queueSize()} would go over
+   * {@link Builder#maxQueuedBytes} (counted in {@link ClientMetrics.Snapshot#refused()}).
+   * Throws {@link IllegalArgumentException} if the event may not be sent by a client or its
+   * frame is over {@link Builder#maxFrameSize}.
    */
   <E extends Event> boolean send(Channel<E> channel, E event);
 
@@ -110,8 +125,12 @@ public interface ChannelClient extends AutoCloseable {
    * has status error ({@link ChannelException#reply()} holds it), when the server answers with a
    * {@code global} {@code error} carrying the ref (e.g. {@code internal_error} from a throwing
    * handler), when the connection drops after sending ({@code connection_lost}), when the request
-   * is dropped from a full queue or the client is closed; and with a
-   * {@link java.util.concurrent.TimeoutException} on timeout.
+   * is dropped from a full queue ({@code dropped}), refused over the byte cap
+   * ({@code queue_full}) or the client is closed; and with a
+   * {@link java.util.concurrent.TimeoutException} on timeout (completed on a thread of the
+   * client's own that runs no handler, so a busy callback thread never delays it). Blocking on
+   * it ({@code join()}, {@code get()}) from a handler or listener throws
+   * {@link IllegalStateException}.
    */
   <E extends Event> CompletableFuture<Reply> request(Channel<E> channel, E event);
 
@@ -149,38 +168,55 @@ public interface ChannelClient extends AutoCloseable {
   /** The channels that have handlers, with their handler count and join state. */
   List<ActiveSubscription> subscriptions();
 
-  /** How many messages wait in the send queue. */
+  /** How many messages wait in the send queue (not ready yet). */
   int queuedMessages();
+
+  /**
+   * Bytes (UTF-8) accepted by {@link #send} or {@link #request} and not yet handed to the
+   * network: the send queue plus the transport's own buffer, like OkHttp's
+   * {@code WebSocket.queueSize()}. Over {@link Builder#maxQueuedBytes} further sends are
+   * refused.
+   */
+  long queueSize();
 
   /** The server address. */
   URI uri();
 
   /**
    * Closes the connection with 1000, fails pending requests and join futures, and stops every
-   * thread the client started (waiting a bounded time for them). Idempotent; final.
+   * thread the client started, waiting a bounded time (about 3 s at most, even when a handler
+   * is stuck: its thread is then left to end by itself). Idempotent; final.
    */
   @Override
   void close();
 
   /**
-   * Configures a {@link ChannelClient}. Defaults (PROTOCOL.md section 8):
+   * Configures a {@link ChannelClient}. Defaults (PROTOCOL.md section 8, docs/client.md):
    *
    * <table>
    * <caption>Defaults</caption>
    * <tr><th>setting</th><th>default</th></tr>
-   * <tr><td>{@link #token}</td><td>none (no Authorization header)</td></tr>
+   * <tr><td>{@link #transport}</td><td>{@link ClientTransport#jdk()}</td></tr>
+   * <tr><td>{@link #scheduler}</td><td>a system scheduler of the client's own</td></tr>
+   * <tr><td>{@link #token} / {@link #tokenProvider}</td><td>none (no Authorization header)</td></tr>
    * <tr><td>{@link #registry}</td><td>{@link EventRegistry#defaults()}</td></tr>
    * <tr><td>{@link #heartbeat}</td><td>ping every 30 s once ready, pong within 5 s</td></tr>
-   * <tr><td>{@link #useServerHeartbeatInterval}</td><td>true: the {@code heartbeatIntervalMs}
-   *     of {@code connected} replaces the interval (never below 50 ms)</td></tr>
-   * <tr><td>{@link #reconnectDelays}</td><td>1 s doubling (1, 2, 4, 8, 16 ...) capped at 30 s</td></tr>
+   * <tr><td>{@link #useServerHeartbeatInterval}</td><td>true (never below 50 ms)</td></tr>
+   * <tr><td>{@link #reconnectDelays}</td><td>1 s doubling, capped at 30 s</td></tr>
+   * <tr><td>{@link #reconnectJitter}</td><td>{@link ReconnectJitter#EQUAL}</td></tr>
    * <tr><td>{@link #maxReconnectAttempts}</td><td>5</td></tr>
-   * <tr><td>{@link #reconnectJitter}</td><td>0 (none)</td></tr>
-   * <tr><td>{@link #sendQueueCapacity}</td><td>100</td></tr>
-   * <tr><td>{@link #connectTimeout}</td><td>10 s (socket open and {@code connected})</td></tr>
+   * <tr><td>{@link #resetAttemptsAfter}</td><td>10 s ready</td></tr>
+   * <tr><td>{@link #sendQueueCapacity}</td><td>100 messages</td></tr>
+   * <tr><td>{@link #maxQueuedBytes}</td><td>16 MiB</td></tr>
+   * <tr><td>{@link #inboundQueue}</td><td>1000 events, 16 MiB</td></tr>
+   * <tr><td>{@link #maxFrameSize}</td><td>1 MiB (the server's default)</td></tr>
+   * <tr><td>{@link #connectTimeout}</td><td>10 s (token, socket open and {@code connected})</td></tr>
    * <tr><td>{@link #requestTimeout}</td><td>10 s</td></tr>
-   * <tr><td>{@link #messageLogCapacity}</td><td>50</td></tr>
-   * <tr><td>{@link #sslContext}</td><td>the JVM's default (for {@code wss://})</td></tr>
+   * <tr><td>{@link #joinTimeout}</td><td>10 s, then retried with backoff</td></tr>
+   * <tr><td>{@link #messageLogCapacity} / {@link #messageLogMaxBytes}</td><td>50 frames, 256 KiB,
+   *     pings and pongs left out ({@link #messageLogPings})</td></tr>
+   * <tr><td>{@link #sslContext} / {@link #sslParameters}</td><td>the JVM's defaults</td></tr>
+   * <tr><td>{@link #proxy}</td><td>none (direct)</td></tr>
    * </table>
    */
   final class Builder {
@@ -194,34 +230,61 @@ public interface ChannelClient extends AutoCloseable {
     public static final Duration DEFAULT_MAX_RECONNECT_DELAY = Duration.ofSeconds(30);
     /** Default number of reconnection attempts. */
     public static final int DEFAULT_MAX_RECONNECT_ATTEMPTS = 5;
+    /** Default time a connection must stay ready before the attempt count restarts. */
+    public static final Duration DEFAULT_RESET_ATTEMPTS_AFTER = Duration.ofSeconds(10);
     /** Default send queue capacity. */
     public static final int DEFAULT_SEND_QUEUE_CAPACITY = 100;
+    /** Default cap on {@link ChannelClient#queueSize()}: 16 MiB, as OkHttp's. */
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 16L * 1024 * 1024;
+    /** Default bound of the handler queue, in events. */
+    public static final int DEFAULT_INBOUND_EVENTS = 1000;
+    /** Default bound of the handler queue, in bytes. */
+    public static final long DEFAULT_INBOUND_BYTES = 16L * 1024 * 1024;
+    /** Default largest frame accepted from the server: the server's default limit, 1 MiB. */
+    public static final int DEFAULT_MAX_FRAME_SIZE = CodecLimits.defaults().maxDocumentLength();
     /** Default connect timeout. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** Default request timeout. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Default join timeout. */
+    public static final Duration DEFAULT_JOIN_TIMEOUT = Duration.ofSeconds(10);
     /** Default message log capacity. */
     public static final int DEFAULT_MESSAGE_LOG_CAPACITY = 50;
+    /** Default message log size in bytes of payload. */
+    public static final long DEFAULT_MESSAGE_LOG_BYTES = 256 * 1024;
 
     private final URI uri;
-    private Supplier<? extends @Nullable String> token = () -> null;
+    private TokenProvider token = () -> CompletableFuture.completedFuture(null);
+    private boolean tokenBlocking;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private EventRegistry registry = EventRegistry.defaults();
+    private ClientTransport transport = ClientTransport.jdk();
+    private @Nullable Scheduler scheduler;
     private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
     private Duration pongTimeout = DEFAULT_PONG_TIMEOUT;
     private boolean useServerHeartbeatInterval = true;
     private Duration initialReconnectDelay = DEFAULT_INITIAL_RECONNECT_DELAY;
     private Duration maxReconnectDelay = DEFAULT_MAX_RECONNECT_DELAY;
     private int maxReconnectAttempts = DEFAULT_MAX_RECONNECT_ATTEMPTS;
-    private double reconnectJitter;
+    private ReconnectJitter jitter = ReconnectJitter.EQUAL;
+    private Duration resetAttemptsAfter = DEFAULT_RESET_ATTEMPTS_AFTER;
     private int sendQueueCapacity = DEFAULT_SEND_QUEUE_CAPACITY;
+    private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+    private int inboundEvents = DEFAULT_INBOUND_EVENTS;
+    private long inboundBytes = DEFAULT_INBOUND_BYTES;
+    private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private Duration joinTimeout = DEFAULT_JOIN_TIMEOUT;
     private int messageLogCapacity = DEFAULT_MESSAGE_LOG_CAPACITY;
-    private Clock clock = Clock.systemUTC();
+    private long messageLogBytes = DEFAULT_MESSAGE_LOG_BYTES;
+    private boolean messageLogPings;
     private String name = "channels-client";
     private @Nullable SSLContext sslContext;
-    private final Map<Family<?>, Function<Channel<?>, ? extends Event>> joins = new LinkedHashMap<>();
+    private @Nullable SSLParameters sslParameters;
+    private @Nullable InetSocketAddress proxy;
+    private final Map<Family<?>, Function<Channel<?>, ? extends Event>> joins =
+        new LinkedHashMap<>();
 
     Builder(URI uri) {
       Objects.requireNonNull(uri, "uri");
@@ -233,11 +296,26 @@ public interface ChannelClient extends AutoCloseable {
     }
 
     /**
-     * Where the bearer token comes from: called on every connection attempt, its result sent as
-     * {@code Authorization: Bearer <token>} (no header when it returns null or blank).
+     * Where the bearer token comes from: called before every connection attempt on a thread of
+     * the client's own (never the loop or the callback thread, so it may block, e.g. to refresh
+     * the token), its result sent as {@code Authorization: Bearer <token>} (no header when null
+     * or blank). If it throws, the attempt fails and is retried with backoff.
      */
     public Builder token(Supplier<? extends @Nullable String> token) {
-      this.token = Objects.requireNonNull(token, "token");
+      Objects.requireNonNull(token, "token");
+      this.token = () -> CompletableFuture.completedFuture(token.get());
+      this.tokenBlocking = true;
+      return this;
+    }
+
+    /**
+     * An asynchronous token source: called before every connection attempt, off the loop; the
+     * attempt waits (at most the connect timeout) for the stage. A failed stage, or none within
+     * the connect timeout, fails the attempt, which is retried with backoff (never terminal).
+     */
+    public Builder tokenProvider(TokenProvider provider) {
+      this.token = Objects.requireNonNull(provider, "provider");
+      this.tokenBlocking = false;
       return this;
     }
 
@@ -253,7 +331,23 @@ public interface ChannelClient extends AutoCloseable {
       return this;
     }
 
-    /** Ping every {@code interval} once ready; close and reconnect if no pong within {@code pongTimeout}. */
+    /** The WebSocket implementation. Default {@link ClientTransport#jdk()}. */
+    public Builder transport(ClientTransport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
+     * The source of time and timers (heartbeat, backoff, connect, request and join timeouts,
+     * the attempt reset). Default: a system scheduler the client creates and closes. One given
+     * here is not closed by the client. Tests pass a {@code FakeScheduler}.
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Ping every {@code interval} once ready; reconnect if no pong within {@code pongTimeout}. */
     public Builder heartbeat(Duration interval, Duration pongTimeout) {
       this.heartbeatInterval = positive(interval, "heartbeat interval");
       this.pongTimeout = positive(pongTimeout, "pong timeout");
@@ -272,7 +366,7 @@ public interface ChannelClient extends AutoCloseable {
 
     /**
      * Reconnection delays: {@code initial} before the first attempt, doubling for each further
-     * attempt, never more than {@code max}.
+     * attempt, never more than {@code max} (before {@link #reconnectJitter jitter}).
      */
     public Builder reconnectDelays(Duration initial, Duration max) {
       this.initialReconnectDelay = positive(initial, "initial reconnect delay");
@@ -280,6 +374,12 @@ public interface ChannelClient extends AutoCloseable {
       if (max.compareTo(initial) < 0) {
         throw new IllegalArgumentException("max reconnect delay " + max + " < initial " + initial);
       }
+      return this;
+    }
+
+    /** How reconnection (and join retry) delays are randomised. Default {@link ReconnectJitter#EQUAL}. */
+    public Builder reconnectJitter(ReconnectJitter jitter) {
+      this.jitter = Objects.requireNonNull(jitter, "jitter");
       return this;
     }
 
@@ -299,14 +399,12 @@ public interface ChannelClient extends AutoCloseable {
     }
 
     /**
-     * Randomises each delay by up to ± {@code fraction} of it (0 to 1; 0.2 means ±20%), so that
-     * many clients do not reconnect in step. Default 0.
+     * How long a connection must stay ready before the attempt count (and the backoff) starts
+     * again from the beginning; a server that accepts and then drops every connection is thus
+     * retried with growing delays, not every second. Default 10 s.
      */
-    public Builder reconnectJitter(double fraction) {
-      if (!(fraction >= 0 && fraction <= 1)) {
-        throw new IllegalArgumentException("reconnectJitter must be in [0,1]: " + fraction);
-      }
-      this.reconnectJitter = fraction;
+    public Builder resetAttemptsAfter(Duration ready) {
+      this.resetAttemptsAfter = positive(ready, "resetAttemptsAfter");
       return this;
     }
 
@@ -319,7 +417,50 @@ public interface ChannelClient extends AutoCloseable {
       return this;
     }
 
-    /** How long opening the socket and receiving {@code connected} may take per attempt. */
+    /**
+     * The cap on {@link ChannelClient#queueSize()}: a send that would go over it is refused
+     * ({@code send} returns false, a request fails with {@code queue_full}) and counted.
+     */
+    public Builder maxQueuedBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxQueuedBytes must be >= 1: " + bytes);
+      }
+      this.maxQueuedBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The bound of the queue of events received and not yet handled, in events and in bytes
+     * (of frame text). When either is reached the client stops reading the socket until the
+     * queue is half empty; with a transport that cannot pause, it closes the connection with
+     * {@link ChannelClient#INBOUND_OVERFLOW} and reconnects (nothing already received is lost).
+     */
+    public Builder inboundQueue(int maxEvents, long maxBytes) {
+      if (maxEvents < 1) {
+        throw new IllegalArgumentException("inbound maxEvents must be >= 1: " + maxEvents);
+      }
+      if (maxBytes < 1) {
+        throw new IllegalArgumentException("inbound maxBytes must be >= 1: " + maxBytes);
+      }
+      this.inboundEvents = maxEvents;
+      this.inboundBytes = maxBytes;
+      return this;
+    }
+
+    /**
+     * The largest frame, in UTF-8 bytes, accepted from the server and sent to it; default the
+     * server's default (1 MiB). A larger frame from the server makes the client close with 1009
+     * ({@code Closed(REJECTED)}); a larger event given to {@code send} is refused at the call.
+     */
+    public Builder maxFrameSize(int bytes) {
+      if (bytes < 64) {
+        throw new IllegalArgumentException("maxFrameSize must be >= 64: " + bytes);
+      }
+      this.maxFrameSize = bytes;
+      return this;
+    }
+
+    /** How long getting the token, opening the socket and receiving {@code connected} may take. */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive(timeout, "connect timeout");
       return this;
@@ -328,6 +469,15 @@ public interface ChannelClient extends AutoCloseable {
     /** The default timeout of {@link ChannelClient#request(Channel, Event)}. */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = positive(timeout, "request timeout");
+      return this;
+    }
+
+    /**
+     * How long a join may wait for its answer; then waiting {@code joined()} futures fail with
+     * {@code join_timeout} and the join is sent again after a backoff delay.
+     */
+    public Builder joinTimeout(Duration timeout) {
+      this.joinTimeout = positive(timeout, "join timeout");
       return this;
     }
 
@@ -340,9 +490,18 @@ public interface ChannelClient extends AutoCloseable {
       return this;
     }
 
-    /** The clock for ping timestamps, latencies and message log times. Default UTC system clock. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+    /** How many bytes of payload the {@link MessageLog} keeps at most; oldest entries go first. */
+    public Builder messageLogMaxBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("messageLogMaxBytes must be >= 0: " + bytes);
+      }
+      this.messageLogBytes = bytes;
+      return this;
+    }
+
+    /** Whether {@code ping}s and {@code pong}s go into the message log. Default false. */
+    public Builder messageLogPings(boolean log) {
+      this.messageLogPings = log;
       return this;
     }
 
@@ -352,6 +511,22 @@ public interface ChannelClient extends AutoCloseable {
      */
     public Builder sslContext(SSLContext context) {
       this.sslContext = Objects.requireNonNull(context, "context");
+      return this;
+    }
+
+    /**
+     * TLS parameters for {@code wss://}: protocols, cipher suites, server names (SNI),
+     * application protocols. Host name verification stays on unless these set another
+     * endpoint identification algorithm.
+     */
+    public Builder sslParameters(SSLParameters parameters) {
+      this.sslParameters = Objects.requireNonNull(parameters, "parameters");
+      return this;
+    }
+
+    /** Connect through an HTTP proxy with {@code CONNECT} (TLS, for {@code wss://}, inside it). */
+    public Builder proxy(InetSocketAddress proxy) {
+      this.proxy = Objects.requireNonNull(proxy, "proxy");
       return this;
     }
 
@@ -369,7 +544,9 @@ public interface ChannelClient extends AutoCloseable {
      * {@code joinEvent.apply(channel)} on the channel itself (again after every reconnection)
      * instead of a {@code global} {@code subscribe}; nothing is sent when the last handler closes
      * (the server keeps the channel joined until the connection closes). The shell client uses
-     * it with {@code ShellEvent.Init}. The family must be in the {@link #registry}.
+     * it with {@code ShellEvent.Init}. The family must be in the {@link #registry}. If
+     * {@code joinEvent} throws, that join fails ({@code join_failed}) and nothing else is
+     * affected.
      */
     public <E extends Event> Builder joinWith(Family<E> family,
         Function<Channel<E>, ? extends E> joinEvent) {
@@ -389,11 +566,13 @@ public interface ChannelClient extends AutoCloseable {
               + "' is not in the registry");
         }
       }
-      return new RealChannelClient(new ClientConfig(uri, token, Map.copyOf(headers), registry,
-          heartbeatInterval, pongTimeout, useServerHeartbeatInterval, initialReconnectDelay,
-          maxReconnectDelay, maxReconnectAttempts, reconnectJitter, sendQueueCapacity,
-          connectTimeout, requestTimeout, messageLogCapacity, clock, name, sslContext,
-          Map.copyOf(joins)));
+      return new RealChannelClient(new ClientConfig(uri, token, tokenBlocking,
+          Map.copyOf(headers), registry, transport, scheduler, heartbeatInterval, pongTimeout,
+          useServerHeartbeatInterval, initialReconnectDelay, maxReconnectDelay,
+          maxReconnectAttempts, jitter, resetAttemptsAfter, sendQueueCapacity, maxQueuedBytes,
+          inboundEvents, inboundBytes, maxFrameSize, connectTimeout, requestTimeout,
+          joinTimeout, messageLogCapacity, messageLogBytes, messageLogPings, name, sslContext,
+          sslParameters, proxy, Map.copyOf(joins)));
     }
 
     private static Duration positive(Duration d, String what) {
@@ -403,5 +582,15 @@ public interface ChannelClient extends AutoCloseable {
       }
       return d;
     }
+  }
+
+  /**
+   * An asynchronous source of bearer tokens ({@link Builder#tokenProvider}): a stage completing
+   * with the token, or null for none.
+   */
+  @FunctionalInterface
+  interface TokenProvider {
+    /** Starts getting a token for the next connection attempt. */
+    CompletionStage<? extends @Nullable String> token();
   }
 }

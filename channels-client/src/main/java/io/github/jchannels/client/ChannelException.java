@@ -6,7 +6,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * A request or a subscription failed. {@link #code()} is the protocol's error code (e.g.
  * {@code unauthorized}, {@code internal_error}, the code of an error {@link Reply}) or one of
- * the client's own: {@link #CONNECTION_LOST}, {@link #DROPPED}, {@link #CLIENT_CLOSED}.
+ * the client's own: {@link #CONNECTION_LOST}, {@link #DROPPED}, {@link #CLIENT_CLOSED},
+ * {@link #QUEUE_FULL}, {@link #JOIN_TIMEOUT}, {@link #JOIN_FAILED}, or the lower-case
+ * {@link ConnectionState.CloseReason} for a {@code connect()} future.
  */
 public final class ChannelException extends RuntimeException {
   /** The connection closed after the request was sent and before its reply. */
@@ -15,6 +17,12 @@ public final class ChannelException extends RuntimeException {
   public static final String DROPPED = "dropped";
   /** The client was closed. */
   public static final String CLIENT_CLOSED = "client_closed";
+  /** Refused because {@link ChannelClient#queueSize()} would go over its cap. */
+  public static final String QUEUE_FULL = "queue_full";
+  /** A join got no answer within the join timeout (it is retried with backoff). */
+  public static final String JOIN_TIMEOUT = "join_timeout";
+  /** A {@code joinWith} function threw: the join event could not be made. */
+  public static final String JOIN_FAILED = "join_failed";
 
   private final String code;
   private final @Nullable String channel;

@@ -27,12 +27,15 @@ public interface ClientMetrics {
    * @param dropped messages dropped from a full send queue
    * @param invalidFrames frames that were malformed or of an unknown channel or type
    * @param handlerErrors exceptions thrown by handlers and listeners
+   * @param refused sends and requests refused because the queued bytes were at their cap
+   * @param readPauses times reading stopped because the handler queue was full
    * @param averageLatencyMillis mean ping→pong round trip over the last samples; 0 with none
    * @param latencySamples how many samples the average uses (at most {@link #LATENCY_WINDOW})
    * @param latenciesMillis the samples, oldest first (for a sparkline)
    */
   record Snapshot(long messagesSent, long messagesReceived, long reconnections, long dropped,
-      long invalidFrames, long handlerErrors, double averageLatencyMillis, int latencySamples,
+      long invalidFrames, long handlerErrors, long refused, long readPauses,
+      double averageLatencyMillis, int latencySamples,
       List<Long> latenciesMillis) {
     /** Copies the list. */
     public Snapshot {

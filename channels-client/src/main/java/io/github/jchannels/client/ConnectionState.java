@@ -15,13 +15,13 @@ import org.jspecify.annotations.Nullable;
  *                           +--- delay elapsed --- Reconnecting(n of max)
  *                                                     | n &gt; max
  *                                                     v
- *   any --close()/1000/1008/1003/1009/gave up--&gt;  Closed(reason)
+ *   any --close()/1000/1008/1003/1009/401/403/gave up--&gt;  Closed(reason)
  *   Closed (not by close()) --reconnect() or connect()--&gt; Connecting (attempt count reset)
  * </pre>
  */
 public sealed interface ConnectionState {
 
-  /** Returned by {@link Reconnecting#maxAttempts()} and {@link Connecting#maxAttempts()} when unlimited. */
+  /** {@link Reconnecting#maxAttempts()} and {@link Connecting#maxAttempts()} when unlimited. */
   int UNLIMITED = -1;
 
   /** Whether channel traffic flows now (only in {@link Ready}). */
@@ -55,7 +55,9 @@ public sealed interface ConnectionState {
 
   /**
    * Terminal until {@link ChannelClient#reconnect()} or {@link ChannelClient#connect()} (except
-   * after {@link ChannelClient#close()}, which is final). {@code code} is the close code seen, or -1 when none applies.
+   * after {@link ChannelClient#close()}, which is final). {@code code} is the close code seen,
+   * the HTTP status for a refused handshake (401, 403), or -1 when none applies. Entering it
+   * fails every pending request and join future and empties the send queue.
    */
   record Closed(CloseReason reason, int code, @Nullable String detail) implements ConnectionState {}
 
@@ -63,11 +65,19 @@ public sealed interface ConnectionState {
   enum CloseReason {
     /** {@link ChannelClient#close()} was called, or the server closed with 1000. */
     NORMAL,
-    /** The server closed with 1008 (policy violation): bad or missing credentials. */
+    /**
+     * The server closed with 1008 (policy violation) or answered the handshake with HTTP 401:
+     * bad or missing credentials.
+     */
     UNAUTHORIZED,
+    /** The server answered the handshake with HTTP 403 (e.g. an origin it does not allow). */
+    FORBIDDEN,
     /** The server closed with 1008 after reporting {@code rate_limited}. */
     RATE_LIMITED,
-    /** The server closed with 1003 (binary frame) or 1009 (frame too big): a client bug. */
+    /**
+     * The server closed with 1003 (binary frame) or 1009 (frame too big), or the client closed
+     * with 1009 because the server sent a frame over the client's {@code maxFrameSize}.
+     */
     REJECTED,
     /** The maximum number of reconnection attempts failed. */
     GAVE_UP

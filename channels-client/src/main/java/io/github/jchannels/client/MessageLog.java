@@ -5,8 +5,10 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The last frames a {@link ChannelClient} sent and received (50 by default), oldest first: the
- * data of the seeds' devtools "Messages" tab. Thread-safe; bounded.
+ * The last frames a {@link ChannelClient} sent and received, oldest first: the data of the
+ * seeds' devtools "Messages" tab. Thread-safe; bounded in entries (50 by default) and in bytes
+ * of payload (256 KiB by default; a single frame larger than that is kept truncated).
+ * Pings and pongs are left out unless {@code messageLogPings(true)}.
  */
 public interface MessageLog {
 
@@ -21,6 +23,9 @@ public interface MessageLog {
 
   /** How many entries are kept at most. */
   int capacity();
+
+  /** How many bytes (UTF-8) of payload are kept at most. */
+  long maxBytes();
 
   /** Which way a frame went. */
   enum Direction {

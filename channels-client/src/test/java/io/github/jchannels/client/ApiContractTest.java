@@ -2,20 +2,17 @@ package io.github.jchannels.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.EventRegistry;
 import io.github.jchannels.core.SessionEvent;
+import io.github.jchannels.core.ShellEvent;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Argument checks and the injected clock. */
+/** Argument checks, and what a closed client answers (no socket involved). */
 class ApiContractTest {
   private static final URI NOWHERE = URI.create("ws://127.0.0.1:1/ws");
 
@@ -41,7 +38,7 @@ class ApiContractTest {
           .hasMessageContaining("session");
     }
     assertThatThrownBy(() -> ChannelClient.builder(NOWHERE).registry(onlyGlobal)
-        .joinWith(Channels.SHELL, ch -> new io.github.jchannels.core.ShellEvent.Init(80, 24))
+        .joinWith(Channels.SHELL, ch -> new ShellEvent.Init(80, 24))
         .build()).hasMessageContaining("shell");
   }
 
@@ -63,17 +60,14 @@ class ApiContractTest {
   }
 
   @Test
-  void theInjectedClockTimesTheMessageLog() throws Exception {
-    Instant fixed = Instant.parse("2030-01-01T00:00:00Z");
-    try (ScriptedServer server = new ScriptedServer();
-        ChannelClient c = ChannelClient.builder(server.uri())
-            .clock(Clock.fixed(fixed, ZoneOffset.UTC)).build()) {
-      c.connect().get(5, TimeUnit.SECONDS);
-      c.send(Channels.session("a"), new SessionEvent.SendMessage("x", null, null));
-      await().until(() -> c.messageLog().entries().size() >= 2);
-      assertThat(c.messageLog().entries()).allMatch(e -> e.time().equals(fixed));
-      assertThat(c.messageLog().entries().get(0).direction()).isEqualTo(MessageLog.Direction.RECEIVED);
-      assertThat(c.messageLog().entries().get(0).type()).isEqualTo("connected");
+  void aFrameOverTheLimitIsRefusedAtTheCall() {
+    try (ChannelClient c = ChannelClient.builder(NOWHERE).maxFrameSize(1024).build()) {
+      assertThatThrownBy(() -> c.send(Channels.session("a"),
+          new SessionEvent.SendMessage("x".repeat(2000), null, null)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("over the frame limit of 1024 bytes");
+      assertThat(c.send(Channels.session("a"), new SessionEvent.SendMessage("ok", null, null)))
+          .isTrue();
     }
   }
 }

@@ -53,11 +53,18 @@ final class Callbacks {
     return threads.isCurrent();
   }
 
-  /** Lets queued callbacks finish, then ends the thread; waits unless called from it. */
-  void shutdown() throws InterruptedException {
+  /**
+   * Lets queued callbacks finish within {@code millis}, then ends the thread; when a handler
+   * is stuck the thread is interrupted and left to end by itself. Never waits on itself.
+   */
+  void shutdown(long millis) throws InterruptedException {
     executor.shutdown();
-    if (!isCurrentThread()) {
-      executor.awaitTermination(2, TimeUnit.SECONDS);
+    if (isCurrentThread()) {
+      return;
+    }
+    if (!executor.awaitTermination(millis, TimeUnit.MILLISECONDS)) {
+      log.warn("A handler or listener is still running after {} ms; interrupting it", millis);
+      executor.shutdownNow();
     }
   }
 }

@@ -1,7 +1,9 @@
 package io.github.jchannels.client.internal;
 
+import io.github.jchannels.client.internal.transport.Utf8;
 import io.github.jchannels.core.Channel;
 import io.github.jchannels.core.Channels;
+import io.github.jchannels.core.Codec;
 import io.github.jchannels.core.Decoded;
 import io.github.jchannels.core.Event;
 import io.github.jchannels.core.EventType;
@@ -14,8 +16,23 @@ import org.jspecify.annotations.Nullable;
 final class Frames {
   private Frames() {}
 
-  /** A frame to send, with what the message log shows of it. */
-  record Outgoing(String channel, String type, Frame frame, @Nullable String ref) {}
+  /**
+   * A frame to send, with what the message log shows of it and its UTF-8 size.
+   *
+   * @param ref the ref of the request it carries, null for other frames
+   */
+  record Outgoing(String channel, String type, Frame frame, @Nullable String ref, long bytes) {
+    Outgoing(String channel, String type, Frame frame, @Nullable String ref) {
+      this(channel, type, frame, ref, Utf8.length(frame.text()));
+    }
+  }
+
+  /** Encodes {@code event} on a channel whose event type is not known statically. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static Frame encode(Codec codec, Channel<?> channel, Event event, String ref) {
+    Channel raw = channel;
+    return codec.encode(raw, event, ref);
+  }
 
   static String typeOf(Channel<?> channel, Event event) {
     return channel.family().type(event.getClass()).map(EventType::wireName).orElse("?");

@@ -1,89 +1,87 @@
 package io.github.jchannels.client.internal;
 
-import java.time.Clock;
+import io.github.jchannels.core.time.Cancellable;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
-import org.jspecify.annotations.Nullable;
+import java.util.function.LongSupplier;
 
 /**
  * The application-level heartbeat of one ready connection: a {@code ping} every interval, and
  * {@code onTimeout} when its {@code pong} does not come within the pong timeout. At most one
- * ping waits for its pong. Confined to the client's loop.
+ * ping waits for its pong. While reading is paused (the handler queue is full) a late pong is
+ * not held against the server: the timeout is re-armed instead. Confined to the loop.
  */
 final class Heartbeat {
-  private final ScheduledExecutorService loop;
-  private final Clock clock;
+  private final Timers timers;
+  private final Duration interval;
   private final Duration pongTimeout;
   private final Metrics metrics;
-  /** Sends a ping carrying this timestamp. */
   private final LongConsumer sendPing;
-  /** Called on the loop when a pong is late. */
   private final Runnable onTimeout;
-  private @Nullable ScheduledFuture<?> pingTask;
-  private @Nullable ScheduledFuture<?> timeoutTask;
+  private final BooleanSupplier readingPaused;
+  private final LongSupplier clock;
+  private Cancellable pingTask = Cancellable.NONE;
+  private Cancellable timeoutTask = Cancellable.NONE;
   /** Timestamp of the ping awaiting its pong; -1 when none. */
   private long awaiting = -1;
-  /** Bumped by {@link #stop()}, so that a task of an earlier connection does nothing. */
-  private long generation;
+  private boolean stopped;
 
-  Heartbeat(ScheduledExecutorService loop, Clock clock, Duration pongTimeout, Metrics metrics,
-      LongConsumer sendPing, Runnable onTimeout) {
-    this.loop = loop;
-    this.clock = clock;
+  Heartbeat(Timers timers, Duration interval, Duration pongTimeout, Metrics metrics,
+      LongSupplier clock, LongConsumer sendPing, Runnable onTimeout,
+      BooleanSupplier readingPaused) {
+    this.timers = timers;
+    this.interval = interval;
     this.pongTimeout = pongTimeout;
     this.metrics = metrics;
+    this.clock = clock;
     this.sendPing = sendPing;
     this.onTimeout = onTimeout;
+    this.readingPaused = readingPaused;
   }
 
-  /** Starts pinging every {@code interval}, the first ping one interval from now. */
-  void start(Duration interval) {
-    stop();
-    long gen = generation;
-    long ms = interval.toMillis();
-    pingTask = loop.scheduleAtFixedRate(() -> ping(gen), ms, ms, TimeUnit.MILLISECONDS);
+  /** Starts pinging, the first ping one interval from now. */
+  void start() {
+    pingTask = timers.after(interval, this::tick);
   }
 
-  /** Stops pinging and forgets the ping in flight. */
   void stop() {
-    generation++;
-    awaiting = -1;
-    if (pingTask != null) {
-      pingTask.cancel(false);
-      pingTask = null;
-    }
-    if (timeoutTask != null) {
-      timeoutTask.cancel(false);
-      timeoutTask = null;
-    }
+    stopped = true;
+    pingTask.cancel();
+    timeoutTask.cancel();
   }
 
   /** A {@code pong}: records the latency; the ping in flight is answered. */
   void pong(long timestamp) {
-    metrics.latency(clock.millis() - timestamp);
+    metrics.latency(clock.getAsLong() - timestamp);
     if (awaiting >= 0 && timestamp >= awaiting) {
       awaiting = -1;
-      if (timeoutTask != null) {
-        timeoutTask.cancel(false);
-        timeoutTask = null;
-      }
+      timeoutTask.cancel();
     }
   }
 
-  private void ping(long gen) {
-    if (gen != generation || awaiting >= 0) {
+  private void tick() {
+    if (stopped) {
       return;
     }
-    long ts = clock.millis();
+    pingTask = timers.after(interval, this::tick);
+    if (awaiting >= 0) {
+      return;
+    }
+    long ts = clock.getAsLong();
     awaiting = ts;
+    timeoutTask = timers.after(pongTimeout, () -> late(ts)); // armed before the ping goes
     sendPing.accept(ts);
-    timeoutTask = loop.schedule(() -> {
-      if (gen == generation && awaiting == ts) {
-        onTimeout.run();
-      }
-    }, pongTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void late(long ts) {
+    if (stopped || awaiting != ts) {
+      return;
+    }
+    if (readingPaused.getAsBoolean()) {
+      timeoutTask = timers.after(pongTimeout, () -> late(ts)); // the pong may be unread
+      return;
+    }
+    onTimeout.run();
   }
 }

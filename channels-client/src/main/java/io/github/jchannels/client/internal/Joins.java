@@ -1,6 +1,7 @@
 package io.github.jchannels.client.internal;
 
 import io.github.jchannels.client.ChannelException;
+import io.github.jchannels.client.ClientError;
 import io.github.jchannels.core.Channel;
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.Codec;
@@ -8,62 +9,113 @@ import io.github.jchannels.core.Event;
 import io.github.jchannels.core.Family;
 import io.github.jchannels.core.GlobalEvent;
 import io.github.jchannels.core.Reply;
+import io.github.jchannels.core.time.Cancellable;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server-side joins of the channels that have handlers: one per channel, made by
  * {@code global} {@code subscribe} or, for {@code joinWith} families, by the family's own
- * join event on the channel. Confined to the client's loop; futures complete on the callback
- * thread.
+ * join event on the channel. What lasts across connections (the channel, the futures waiting
+ * for it) is a {@link Join} here; what a connection knows (sent, joined, refused, its ref and
+ * timers) is a {@link Wire} in that connection's {@link Attempt}, gone with it. Confined to the
+ * loop; futures complete on the callback thread.
+ *
+ * <p>Recovery (PROTOCOL.md section 11) adds the channel's last {@code (epoch, seq)} to
+ * {@link Join}: it outlives connections, and {@link #send} is where {@code since} goes.
  */
 final class Joins {
+  private static final Logger log = LoggerFactory.getLogger(Joins.class);
+
+  enum Status { PENDING, JOINED, FAILED, UNSUBSCRIBED }
+
+  /** One channel with handlers. */
+  static final class Join {
+    final Channel<?> channel;
+    /** Futures of handles waiting for the next confirmation. */
+    final List<CompletableFuture<Void>> waiters = new ArrayList<>();
+
+    Join(Channel<?> channel) {
+      this.channel = channel;
+    }
+  }
+
+  /** A channel's join on one connection. */
+  static final class Wire {
+    Status status = Status.PENDING;
+    /** The ref of the join frame waiting for its answer; null when none. */
+    @Nullable String ref;
+    Cancellable timeout = Cancellable.NONE;
+    Cancellable retry = Cancellable.NONE;
+    /** Join timeouts in a row on this connection (the backoff step of the next retry). */
+    int timeouts;
+
+    void cancelTimers() {
+      timeout.cancel();
+      retry.cancel();
+    }
+  }
+
   private final Codec codec;
   private final Map<Family<?>, Function<Channel<?>, ? extends Event>> joinEvents;
   private final AtomicLong refs;
   private final Callbacks callbacks;
-  /** Sends a frame on the current connection (only called while ready). */
-  private final Consumer<Frames.Outgoing> transmit;
+  private final Timers timers;
+  private final Backoff backoff;
+  private final Duration joinTimeout;
+  private final Consumer<ClientError> errors;
+  /** Sends a frame on a ready connection. */
+  private final BiConsumer<Attempt, Frames.Outgoing> transmit;
   private final Map<String, Join> joins = new LinkedHashMap<>();
-  /** Whether the current connection is ready (joins are sent only then). */
-  private boolean ready;
+  /** The ready connection; null while not ready (joins are sent only then). */
+  private @Nullable Attempt current;
 
   Joins(Codec codec, Map<Family<?>, Function<Channel<?>, ? extends Event>> joinEvents,
-      AtomicLong refs, Callbacks callbacks, Consumer<Frames.Outgoing> transmit) {
+      AtomicLong refs, Callbacks callbacks, Timers timers, Backoff backoff,
+      Duration joinTimeout, Consumer<ClientError> errors,
+      BiConsumer<Attempt, Frames.Outgoing> transmit) {
     this.codec = codec;
     this.joinEvents = joinEvents;
     this.refs = refs;
     this.callbacks = callbacks;
+    this.timers = timers;
+    this.backoff = backoff;
+    this.joinTimeout = joinTimeout;
+    this.errors = errors;
     this.transmit = transmit;
   }
 
-  /** The connection became ready: join every channel. */
-  void ready() {
-    ready = true;
-    joins.values().forEach(this::send);
+  /** Connection {@code a} became ready: join every channel on it. */
+  void ready(Attempt a) {
+    current = a;
+    for (Join j : List.copyOf(joins.values())) {
+      send(a, j);
+    }
   }
 
-  /** The connection ended: nothing is joined any more (handlers and waiters stay). */
+  /** The ready connection ended; its wires end with its {@link Attempt}. */
   void connectionLost() {
-    ready = false;
-    for (Join j : joins.values()) {
-      j.status = Join.Status.NOT_SENT;
-      j.ref = null;
-    }
+    current = null;
   }
 
   /** {@code channel} got its first handler. */
   void gained(Channel<?> channel) {
     Join j = joins.computeIfAbsent(channel.name(), k -> new Join(channel));
-    if (ready) {
-      send(j);
+    Attempt a = current;
+    if (a != null && !a.wires.containsKey(channel.name())) {
+      send(a, j);
     }
   }
 
@@ -74,8 +126,15 @@ final class Joins {
       return;
     }
     callbacks.cancel(j.waiters);
-    if (ready && j.status != Join.Status.NOT_SENT && !joinEvents.containsKey(channel.family())) {
-      transmit.accept(new Frames.Outgoing(Channels.global().name(), "unsubscribe",
+    Attempt a = current;
+    Wire w = a == null ? null : a.wires.remove(channel.name());
+    if (w == null) {
+      return;
+    }
+    w.cancelTimers();
+    if ((w.status == Status.PENDING || w.status == Status.JOINED)
+        && !joinEvents.containsKey(channel.family())) {
+      transmit.accept(a, new Frames.Outgoing(Channels.global().name(), "unsubscribe",
           codec.encode(Channels.global(), new GlobalEvent.Unsubscribe(channel.name()),
               "u" + refs.incrementAndGet()), null));
     }
@@ -88,37 +147,66 @@ final class Joins {
       callbacks.cancel(List.of(f)); // its handler was closed before this ran
       return;
     }
-    if (j.status == Join.Status.JOINED) {
+    Attempt a = current;
+    Wire w = a == null ? null : a.wires.get(channel.name());
+    if (w != null && w.status == Status.JOINED) {
       callbacks.complete(f, null);
       return;
     }
     j.waiters.add(f);
-    if (ready && j.status == Join.Status.FAILED) {
-      send(j); // a new handler is a new try
+    if (a != null && (w == null || w.status == Status.FAILED
+        || w.status == Status.UNSUBSCRIBED)) {
+      send(a, j); // a new handler is a new try
     }
   }
 
   /** {@code subscription_success}; matched by ref, else by channel. */
   void subscribed(String channel, @Nullable String ref) {
-    Join j = byRefOr(ref, channel);
-    if (j != null && j.status == Join.Status.PENDING && j.channel.name().equals(channel)) {
-      succeeded(j);
+    Join j = joins.get(channel);
+    Wire w = wire(channel);
+    if (j != null && w != null && w.status == Status.PENDING) {
+      succeeded(j, w);
     }
   }
 
-  /** {@code subscription_error}; matched by ref, else by channel. */
+  /** {@code subscription_error}. */
   void refused(String channel, @Nullable String ref, String code, String message) {
-    Join j = byRefOr(ref, channel);
-    if (j != null && j.status == Join.Status.PENDING) {
-      failed(j, code, message);
+    Join j = joins.get(channel);
+    Wire w = wire(channel);
+    if (j != null && w != null && w.status == Status.PENDING) {
+      failed(j, w, code, message);
     }
+  }
+
+  /**
+   * {@code unsubscribed}: the answer to our own {@code unsubscribe} (ref "u..."), or the server
+   * ending the subscription by itself, which the application hears of.
+   */
+  void unsubscribed(String channel, @Nullable String ref) {
+    if (ref != null && ref.startsWith("u")) {
+      return;
+    }
+    Join j = joins.get(channel);
+    Wire w = wire(channel);
+    if (j == null || w == null || w.status == Status.FAILED
+        || w.status == Status.UNSUBSCRIBED) {
+      return;
+    }
+    log.warn("The server ended the subscription to {}", channel);
+    w.cancelTimers();
+    w.status = Status.UNSUBSCRIBED;
+    w.ref = null;
+    errors.accept(new ClientError(ClientError.UNSUBSCRIBED,
+        "the server ended the subscription", channel, ref));
   }
 
   /** A server event on {@code channel}: for a {@code joinWith} family it confirms the join. */
   void message(Channel<?> channel) {
     Join j = joins.get(channel.name());
-    if (j != null && j.status == Join.Status.PENDING && joinEvents.containsKey(channel.family())) {
-      succeeded(j);
+    Wire w = wire(channel.name());
+    if (j != null && w != null && w.status == Status.PENDING
+        && joinEvents.containsKey(channel.family())) {
+      succeeded(j, w);
     }
   }
 
@@ -128,10 +216,13 @@ final class Joins {
     if (j == null) {
       return false;
     }
-    if (reply.isOk()) {
-      succeeded(j);
-    } else {
-      failed(j, Frames.errorCode(reply), Frames.errorMessage(reply));
+    Wire w = wire(j.channel.name());
+    if (w != null) {
+      if (reply.isOk()) {
+        succeeded(j, w);
+      } else {
+        failed(j, w, Frames.errorCode(reply), Frames.errorMessage(reply));
+      }
     }
     return true;
   }
@@ -142,68 +233,123 @@ final class Joins {
     if (j == null) {
       return false;
     }
-    failed(j, code, message);
+    Wire w = wire(j.channel.name());
+    if (w != null) {
+      failed(j, w, code, message);
+    }
     return true;
   }
 
   /** Whether each channel with handlers is joined on the current connection. */
   Map<String, Boolean> joinedByChannel() {
     Map<String, Boolean> out = new LinkedHashMap<>();
-    joins.forEach((k, j) -> out.put(k, j.status == Join.Status.JOINED));
+    for (String k : joins.keySet()) {
+      Wire w = wire(k);
+      out.put(k, w != null && w.status == Status.JOINED);
+    }
     return out;
   }
 
-  /** The client closed: cancel every waiting future. */
-  void cancelAll() {
+  /** Removes and returns every waiting future (the client is closing or closed). */
+  List<CompletableFuture<Void>> takeWaiters() {
+    List<CompletableFuture<Void>> out = new ArrayList<>();
     for (Join j : joins.values()) {
-      callbacks.cancel(j.waiters);
+      out.addAll(j.waiters);
       j.waiters.clear();
     }
+    return out;
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private void send(Join j) {
+  private void send(Attempt a, Join j) {
+    Wire w = a.wires.computeIfAbsent(j.channel.name(), k -> new Wire());
+    w.cancelTimers();
     String ref = "s" + refs.incrementAndGet();
-    j.ref = ref;
-    j.status = Join.Status.PENDING;
+    w.status = Status.PENDING;
+    w.ref = ref;
     Function<Channel<?>, ? extends Event> joinEvent = joinEvents.get(j.channel.family());
+    Frames.Outgoing frame;
     if (joinEvent != null) {
-      Event e = joinEvent.apply(j.channel);
-      Channel raw = j.channel;
-      transmit.accept(new Frames.Outgoing(j.channel.name(), Frames.typeOf(raw, e),
-          codec.encode(raw, e, ref), null));
+      try {
+        Event e = joinEvent.apply(j.channel);
+        frame = new Frames.Outgoing(j.channel.name(), Frames.typeOf(j.channel, e),
+            Frames.encode(codec, j.channel, e, ref), null);
+      } catch (RuntimeException ex) {
+        log.error("The joinWith function for {} failed", j.channel.name(), ex);
+        String message = "joinWith function failed: " + ex;
+        failed(j, w, ChannelException.JOIN_FAILED, message);
+        errors.accept(new ClientError(ChannelException.JOIN_FAILED, message,
+            j.channel.name(), null));
+        return;
+      }
     } else {
-      transmit.accept(new Frames.Outgoing(Channels.global().name(), "subscribe",
-          codec.encode(Channels.global(), new GlobalEvent.Subscribe(j.channel.name()), ref), null));
+      frame = new Frames.Outgoing(Channels.global().name(), "subscribe",
+          codec.encode(Channels.global(), new GlobalEvent.Subscribe(j.channel.name()), ref),
+          null);
     }
+    String name = j.channel.name();
+    w.timeout = timers.after(joinTimeout, () -> timedOut(a, name, ref)); // armed before it goes
+    transmit.accept(a, frame);
   }
 
-  private void succeeded(Join j) {
-    j.status = Join.Status.JOINED;
-    j.ref = null;
-    List<CompletableFuture<Void>> w = new ArrayList<>(j.waiters);
+  private void timedOut(Attempt a, String name, String ref) {
+    Join j = joins.get(name);
+    Wire w = a.wires.get(name);
+    if (current != a || j == null || w == null || w.status != Status.PENDING
+        || !ref.equals(w.ref)) {
+      return;
+    }
+    w.timeouts++;
+    w.ref = null; // a late answer still counts: it is matched by channel
+    Duration delay = backoff.delay(w.timeouts, () -> ThreadLocalRandom.current().nextDouble());
+    log.warn("No answer to the join of {} within {}; trying again in {} ms", name, joinTimeout,
+        delay.toMillis());
+    w.retry = timers.after(delay, () -> {
+      if (current == a && joins.get(name) == j && a.wires.get(name) == w
+          && w.status == Status.PENDING) {
+        send(a, j);
+      }
+    });
+    ChannelException e = new ChannelException(ChannelException.JOIN_TIMEOUT,
+        "no answer within " + joinTimeout, name, null);
+    List<CompletableFuture<Void>> waiting = List.copyOf(j.waiters);
     j.waiters.clear();
-    callbacks.run(() -> w.forEach(f -> f.complete(null)));
+    callbacks.run(() -> waiting.forEach(f -> f.completeExceptionally(e)));
+    errors.accept(new ClientError(ChannelException.JOIN_TIMEOUT, e.getMessage(), name, ref));
   }
 
-  private void failed(Join j, String code, String message) {
-    j.status = Join.Status.FAILED;
-    j.ref = null;
+  private void succeeded(Join j, Wire w) {
+    w.status = Status.JOINED;
+    w.ref = null;
+    w.cancelTimers();
+    w.timeouts = 0;
+    List<CompletableFuture<Void>> waiting = List.copyOf(j.waiters);
+    j.waiters.clear();
+    callbacks.run(() -> waiting.forEach(f -> f.complete(null)));
+  }
+
+  private void failed(Join j, Wire w, String code, String message) {
+    w.status = Status.FAILED;
+    w.ref = null;
+    w.cancelTimers();
     ChannelException e = new ChannelException(code, message, j.channel.name(), null);
-    List<CompletableFuture<Void>> w = new ArrayList<>(j.waiters);
+    List<CompletableFuture<Void>> waiting = List.copyOf(j.waiters);
     j.waiters.clear();
-    callbacks.run(() -> w.forEach(f -> f.completeExceptionally(e)));
+    callbacks.run(() -> waiting.forEach(f -> f.completeExceptionally(e)));
   }
 
-  private @Nullable Join byRefOr(@Nullable String ref, String channel) {
-    Join j = ref == null ? null : byRef(ref);
-    return j != null ? j : joins.get(channel);
+  private @Nullable Wire wire(String channel) {
+    Attempt a = current;
+    return a == null ? null : a.wires.get(channel);
   }
 
   private @Nullable Join byRef(String ref) {
-    for (Join j : joins.values()) {
-      if (ref.equals(j.ref)) {
-        return j;
+    Attempt a = current;
+    if (a == null) {
+      return null;
+    }
+    for (Map.Entry<String, Wire> e : a.wires.entrySet()) {
+      if (ref.equals(e.getValue().ref)) {
+        return joins.get(e.getKey());
       }
     }
     return null;

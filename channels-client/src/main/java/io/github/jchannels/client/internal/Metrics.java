@@ -14,6 +14,8 @@ final class Metrics implements ClientMetrics {
   private final LongAdder dropped = new LongAdder();
   private final LongAdder invalid = new LongAdder();
   private final LongAdder listenerErrors = new LongAdder();
+  private final LongAdder refused = new LongAdder();
+  private final LongAdder readPauses = new LongAdder();
   private final LongSupplier busErrors;
   /** Guarded by itself: the last {@link #LATENCY_WINDOW} samples, oldest first. */
   private final ArrayDeque<Long> latencies = new ArrayDeque<>();
@@ -48,6 +50,14 @@ final class Metrics implements ClientMetrics {
     listenerErrors.increment();
   }
 
+  void refused() {
+    refused.increment();
+  }
+
+  void readPaused() {
+    readPauses.increment();
+  }
+
   void latency(long millis) {
     synchronized (latencies) {
       if (latencies.size() == LATENCY_WINDOW) {
@@ -67,8 +77,8 @@ final class Metrics implements ClientMetrics {
     }
     double avg = samples.stream().mapToLong(Long::longValue).average().orElse(0);
     return new Snapshot(sent.sum(), received.sum(), reconnections.sum(), dropped.sum(),
-        invalid.sum(), busErrors.getAsLong() - base + listenerErrors.sum(), avg, samples.size(),
-        samples);
+        invalid.sum(), busErrors.getAsLong() - base + listenerErrors.sum(), refused.sum(),
+        readPauses.sum(), avg, samples.size(), samples);
   }
 
   @Override
@@ -83,5 +93,7 @@ final class Metrics implements ClientMetrics {
     dropped.reset();
     invalid.reset();
     listenerErrors.reset();
+    refused.reset();
+    readPauses.reset();
   }
 }

@@ -2,24 +2,29 @@ package io.github.jchannels.client.internal;
 
 import io.github.jchannels.client.ChannelException;
 import io.github.jchannels.core.Reply;
+import io.github.jchannels.core.time.Cancellable;
+import io.github.jchannels.core.time.Scheduler;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Requests waiting for their reply, by ref. Confined to the client's loop; futures are
- * completed on the callback thread.
+ * Requests waiting for their reply, by ref. Confined to the client's loop. Replies complete
+ * their futures on the callback thread; a timeout completes its future on a worker thread of
+ * the client's (never the callback thread, which may be busy in a handler), then tells the loop.
  */
 final class Requests {
-  private final ScheduledExecutorService loop;
+  private final Scheduler scheduler;
+  private final Executor worker;
+  private final Loop loop;
   private final Callbacks callbacks;
   /** Told the ref of a request that timed out, so that it leaves the send queue. */
   private final Consumer<String> unqueue;
@@ -28,9 +33,9 @@ final class Requests {
   private static final class Pending {
     final CompletableFuture<Reply> future;
     final String channel;
-    @Nullable ScheduledFuture<?> timeout;
-    /** Whether the request went out on the current connection. */
-    boolean sent;
+    Cancellable timeout = Cancellable.NONE;
+    /** The connection the request went out on; null while queued. */
+    @Nullable Attempt sentOn;
 
     Pending(CompletableFuture<Reply> future, String channel) {
       this.future = future;
@@ -38,7 +43,10 @@ final class Requests {
     }
   }
 
-  Requests(ScheduledExecutorService loop, Callbacks callbacks, Consumer<String> unqueue) {
+  Requests(Scheduler scheduler, Executor worker, Loop loop, Callbacks callbacks,
+      Consumer<String> unqueue) {
+    this.scheduler = scheduler;
+    this.worker = worker;
     this.loop = loop;
     this.callbacks = callbacks;
     this.unqueue = unqueue;
@@ -48,14 +56,18 @@ final class Requests {
   void add(String ref, String channel, CompletableFuture<Reply> future, Duration timeout) {
     Pending p = new Pending(future, channel);
     pending.put(ref, p);
-    p.timeout = loop.schedule(() -> timedOut(ref, timeout), timeout.toMillis(),
-        TimeUnit.MILLISECONDS);
+    p.timeout = scheduler.schedule(timeout, () -> worker.execute(() -> {
+      if (future.completeExceptionally(new TimeoutException("no reply to request " + ref
+          + " on " + channel + " within " + timeout))) {
+        loop.post(() -> forget(ref));
+      }
+    }));
   }
 
-  void markSent(String ref) {
+  void markSent(String ref, Attempt on) {
     Pending p = pending.get(ref);
     if (p != null) {
-      p.sent = true;
+      p.sentOn = on;
     }
   }
 
@@ -84,58 +96,53 @@ final class Requests {
     return true;
   }
 
-  /** Fails the request {@code ref} because it was dropped from the full send queue. */
-  void dropped(String ref) {
+  /** Fails the request {@code ref} with {@code code} (dropped or refused before sending). */
+  void fail(String ref, String code, String message) {
     Pending p = take(ref);
     if (p != null) {
-      callbacks.fail(p.future, new ChannelException(ChannelException.DROPPED,
-          "dropped from the full send queue", p.channel, null));
+      callbacks.fail(p.future, new ChannelException(code, message, p.channel, null));
     }
   }
 
-  /** The connection ended: requests already sent will never be answered. */
-  void connectionLost() {
+  /** Connection {@code a} ended: requests sent on it will never be answered. */
+  void connectionLost(Attempt a) {
     for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
       Pending p = it.next();
-      if (p.sent) {
+      if (p.sentOn == a) {
         it.remove();
-        cancel(p);
+        p.timeout.cancel();
         callbacks.fail(p.future, new ChannelException(ChannelException.CONNECTION_LOST,
             "the connection closed before the reply", p.channel, null));
       }
     }
   }
 
-  /** Fails every request with {@code e}. */
-  void failAll(ChannelException e) {
+  /** Removes every request; returns their futures for the caller to fail (on its thread). */
+  List<CompletableFuture<Reply>> takeAll() {
+    List<CompletableFuture<Reply>> out = new ArrayList<>();
     for (Pending p : pending.values()) {
-      cancel(p);
-      callbacks.fail(p.future, e);
+      p.timeout.cancel();
+      out.add(p.future);
     }
     pending.clear();
+    return out;
   }
 
-  private void timedOut(String ref, Duration timeout) {
-    Pending p = pending.remove(ref);
-    if (p == null) {
-      return;
+  int size() {
+    return pending.size();
+  }
+
+  private void forget(String ref) {
+    if (pending.remove(ref) != null) {
+      unqueue.accept(ref);
     }
-    unqueue.accept(ref);
-    callbacks.fail(p.future, new TimeoutException("no reply to request " + ref + " on "
-        + p.channel + " within " + timeout));
   }
 
   private @Nullable Pending take(String ref) {
     Pending p = pending.remove(ref);
     if (p != null) {
-      cancel(p);
+      p.timeout.cancel();
     }
     return p;
-  }
-
-  private static void cancel(Pending p) {
-    if (p.timeout != null) {
-      p.timeout.cancel(false);
-    }
   }
 }

@@ -1,8 +1,15 @@
-package io.github.jchannels.client;
+package io.github.jchannels.test.client;
+
+import io.github.jchannels.client.ActiveSubscription;
+import io.github.jchannels.client.ChannelClient;
+import io.github.jchannels.client.ChannelException;
+import io.github.jchannels.client.ClientSubscription;
+import io.github.jchannels.client.ConnectionState;
+import io.github.jchannels.core.time.FakeScheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.jchannels.core.Channel;
 import io.github.jchannels.core.Channels;
@@ -14,23 +21,16 @@ import io.github.jchannels.core.Decoded;
 import io.github.jchannels.core.GlobalEvent;
 import io.github.jchannels.core.transport.Connection;
 import io.github.jchannels.core.transport.ConnectionHandler;
-import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ServerLimits;
 import java.net.URI;
-import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +43,9 @@ class RealServerClientTest {
   private final List<String> serverGot = new CopyOnWriteArrayList<>();
   private final CountDownLatch release = new CountDownLatch(1);
   private final List<AutoCloseable> toClose = new ArrayList<>();
-  private final StateRecorder states = new StateRecorder();
+  private final RecordingStateListener states = new RecordingStateListener();
+  private final FakeScheduler time = new FakeScheduler();
+  private static final Duration WAIT = Duration.ofSeconds(20);
 
   @AfterEach
   void tearDown() throws Exception {
@@ -83,8 +85,7 @@ class RealServerClientTest {
   }
 
   private ChannelClient client(ChannelClient.Builder b) {
-    ChannelClient c = b.reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(300))
-        .connectTimeout(Duration.ofSeconds(5)).build();
+    ChannelClient c = b.scheduler(time).build();
     c.addStateListener(states);
     toClose.add(c);
     return c;
@@ -92,107 +93,6 @@ class RealServerClientTest {
 
   private static SessionEvent.SendMessage msg(String text) {
     return new SessionEvent.SendMessage(text, null, null);
-  }
-
-  @Test
-  void readyOnlyAfterConnectedThenJoinsThenFlushesTheQueueInOrder() throws Exception {
-    ChannelServer server = server(0);
-    ChannelClient client = client(ChannelClient.builder(uri(server)));
-    List<ClientError> errors = new CopyOnWriteArrayList<>();
-    client.addErrorListener(errors::add);
-    ClientSubscription sub = client.subscribe(S1, e -> {});
-    for (int i = 0; i < 5; i++) {
-      client.send(S1, msg("m" + i));
-    }
-    await().until(() -> client.queuedMessages() == 5);
-    client.connect().get(10, TimeUnit.SECONDS);
-    sub.joined().get(5, TimeUnit.SECONDS);
-    await().until(() -> serverGot.size() == 5);
-    assertThat(serverGot).containsExactly("m0", "m1", "m2", "m3", "m4");
-    assertThat(errors).isEmpty(); // no not_subscribed: the join went first
-    states.await(s -> s instanceof ConnectionState.Connecting, 5);
-    states.await(s -> s instanceof ConnectionState.Open, 5);
-    states.await(s -> s instanceof ConnectionState.Ready, 5);
-    assertThat(client.subscriptions()).containsExactly(new ActiveSubscription(S1, 1, true));
-    await().until(() -> client.metrics().snapshot().latencySamples() >= 2); // server's 200 ms
-  }
-
-  @Test
-  void serverRestartOnTheSamePortResubscribesWithoutDuplicatesAndDeliversWhatWasSentMeanwhile()
-      throws Exception {
-    ChannelServer first = server(0);
-    int port = first.port();
-    ChannelClient client = client(ChannelClient.builder(uri(first)).unlimitedReconnectAttempts());
-    List<SessionEvent> got = new CopyOnWriteArrayList<>();
-    ClientSubscription a = client.subscribe(S1, got::add);
-    client.connect().get(10, TimeUnit.SECONDS);
-    a.joined().get(5, TimeUnit.SECONDS);
-    first.broadcast(S1, new SessionEvent.StreamOutput("s1", "before", 1));
-    await().until(() -> got.contains(new SessionEvent.StreamOutput("s1", "before", 1)));
-
-    first.close(); // 1001 to every connection
-    states.await(s -> s instanceof ConnectionState.Reconnecting r && r.code() == 1001, 10);
-    client.send(S1, msg("meanwhile"));
-
-    ChannelServer second = server(port);
-    states.awaitReady();
-    await().until(() -> second.subscriberCount(S1) == 1);
-    await().until(() -> serverGot.contains("meanwhile"));
-    got.clear();
-    second.broadcast(S1, new SessionEvent.StreamOutput("s1", "after", 2));
-    await().until(() -> !got.isEmpty());
-    await().during(Duration.ofMillis(300)).until(() -> got.size() == 1);
-    assertThat(got).containsExactly(new SessionEvent.StreamOutput("s1", "after", 2));
-  }
-
-  @Test
-  void badTokenIsUnauthorizedWithoutReconnectAndAGoodOneConnects() throws Exception {
-    Principal alice = () -> "alice";
-    ChannelServer server = server(0, ChannelServer.builder().authenticator(
-        Authenticator.bearer(t -> t.equals("good") ? Optional.of(alice) : Optional.empty())));
-    ChannelClient bad = client(ChannelClient.builder(uri(server)).token(() -> "bad"));
-    CompletableFuture<Void> f = bad.connect();
-    StateRecorder.Seen closed = states.await(s -> s instanceof ConnectionState.Closed, 10);
-    assertThat(((ConnectionState.Closed) closed.state()).reason())
-        .isEqualTo(ConnectionState.CloseReason.UNAUTHORIZED);
-    assertThat(((ConnectionState.Closed) closed.state()).code()).isEqualTo(1008);
-    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
-    assertThat(((ChannelException) e.getCause()).code()).isEqualTo("unauthorized");
-    await().during(Duration.ofMillis(300))
-        .until(() -> bad.state() instanceof ConnectionState.Closed);
-    assertThat(bad.metrics().snapshot().reconnections()).isZero();
-
-    ChannelClient good = client(ChannelClient.builder(uri(server)).token(() -> "good"));
-    good.connect().get(10, TimeUnit.SECONDS);
-  }
-
-  @Test
-  void requestReplyRoundTripErrorReplyHandlerFailureAndTimeout() throws Exception {
-    ChannelServer server = server(0);
-    ChannelClient client = client(ChannelClient.builder(uri(server)));
-    client.subscribe(S1, e -> {}).joined();
-    client.connect().get(10, TimeUnit.SECONDS);
-
-    Reply echo = client.request(S1, msg("echo")).get(5, TimeUnit.SECONDS);
-    assertThat(echo.isOk()).isTrue();
-    assertThat(echo.response()).isEqualTo(Map.of("echo", "echo", "channel", "session:s1"));
-
-    Reply plain = client.request(S1, msg("plain")).get(5, TimeUnit.SECONDS);
-    assertThat(plain.isOk()).isTrue(); // the server answers ok when the handler did not reply
-
-    ExecutionException refused = assertThrows(ExecutionException.class,
-        () -> client.request(S1, msg("refuse")).get(5, TimeUnit.SECONDS));
-    assertThat(((ChannelException) refused.getCause()).code()).isEqualTo("forbidden");
-    assertThat(((ChannelException) refused.getCause()).reply()).isNotNull();
-
-    ExecutionException threw = assertThrows(ExecutionException.class,
-        () -> client.request(S1, msg("throw")).get(5, TimeUnit.SECONDS));
-    assertThat(((ChannelException) threw.getCause()).code()).isEqualTo("internal_error");
-
-    ExecutionException slow = assertThrows(ExecutionException.class,
-        () -> client.request(S1, msg("slow"), Duration.ofMillis(300)).get(5, TimeUnit.SECONDS));
-    assertThat(slow.getCause()).isInstanceOf(TimeoutException.class);
-    assertThat(client.state().isReady()).isTrue();
   }
 
   @Test
@@ -222,9 +122,9 @@ class RealServerClientTest {
     ChannelClient client = client(ChannelClient.builder(uri(server)));
     client.connect().get(10, TimeUnit.SECONDS);
     ClientSubscription secret = client.subscribe(Channels.session("secret"), e -> {});
-    ExecutionException e = assertThrows(ExecutionException.class,
-        () -> secret.joined().get(5, TimeUnit.SECONDS));
-    assertThat(((ChannelException) e.getCause()).code()).isEqualTo("unauthorized");
+    assertThatThrownBy(() -> secret.joined().get(5, TimeUnit.SECONDS))
+        .satisfies(e -> assertThat(((ChannelException) e.getCause()).code())
+            .isEqualTo("unauthorized"));
     client.subscribe(S1, x -> {}).joined().get(5, TimeUnit.SECONDS);
   }
 
@@ -305,35 +205,6 @@ class RealServerClientTest {
   }
 
   @Test
-  void connectAfterGivingUpStartsAgain() throws Exception {
-    ChannelServer first = server(0);
-    int port = first.port();
-    ChannelClient client = client(ChannelClient.builder(uri(first)).maxReconnectAttempts(1));
-    client.connect().get(10, TimeUnit.SECONDS);
-    first.close();
-    states.await(s -> s instanceof ConnectionState.Closed c
-        && c.reason() == ConnectionState.CloseReason.GAVE_UP, 10);
-    server(port);
-    client.connect().get(10, TimeUnit.SECONDS);
-    assertThat(client.state().isReady()).isTrue();
-  }
-
-  @Test
-  void noClientThreadRemainsAfterCloseAgainstARealServer() throws Exception {
-    ChannelServer server = server(0);
-    Set<String> before = SocketThreads.live();
-    ChannelClient client = ChannelClient.builder(uri(server)).name("realleak").build();
-    client.subscribe(S1, e -> {});
-    client.connect().get(10, TimeUnit.SECONDS);
-    client.request(S1, msg("echo")).get(5, TimeUnit.SECONDS);
-    client.close();
-    assertThat(Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().startsWith("realleak-"))).isEmpty();
-    await().atMost(Duration.ofSeconds(3)).until(() -> before.containsAll(SocketThreads.live()));
-    await().until(() -> server.subscriberCount(S1) == 0); // the server saw the close
-  }
-
-  @Test
   void persistentRateLimitCloseIsReportedAsRateLimitedWithoutReconnect() throws Exception {
     ChannelServer server = ChannelServer.builder().host("127.0.0.1").port(0)
         .limits(ServerLimits.builder().inboundRate(5, Duration.ofSeconds(10))
@@ -349,10 +220,9 @@ class RealServerClientTest {
     for (int i = 0; i < 6; i++) {
       client.send(S1, msg("flood " + i));
     }
-    StateRecorder.Seen closed = states.await(s -> s instanceof ConnectionState.Closed, 10);
-    assertThat(((ConnectionState.Closed) closed.state()).reason())
-        .isEqualTo(ConnectionState.CloseReason.RATE_LIMITED);
-    assertThat(((ConnectionState.Closed) closed.state()).code()).isEqualTo(1008);
+    ConnectionState.Closed closed = states.takeState(ConnectionState.Closed.class, WAIT);
+    assertThat(closed.reason()).isEqualTo(ConnectionState.CloseReason.RATE_LIMITED);
+    assertThat(closed.code()).isEqualTo(1008);
   }
 
   @Test
@@ -383,12 +253,17 @@ class RealServerClientTest {
         .useServerHeartbeatInterval(false)
         .heartbeat(Duration.ofMillis(100), Duration.ofMillis(300)));
     client.connect().get(10, TimeUnit.SECONDS);
-    await().until(() -> client.metrics().snapshot().latencySamples() >= 2);
+    time.awaitPending(1, WAIT);
+    time.advance(Duration.ofMillis(100));
+    await().until(() -> client.metrics().snapshot().latencySamples() == 1);
     answer.set(false);
-    StateRecorder.Seen r = states.await(s -> s instanceof ConnectionState.Reconnecting, 10);
-    assertThat(((ConnectionState.Reconnecting) r.state()).code())
-        .isEqualTo(ChannelClient.HEARTBEAT_TIMEOUT);
+    time.advance(Duration.ofMillis(100)); // the next ping, unanswered
+    await().until(() -> client.metrics().snapshot().messagesSent() >= 2);
+    time.advance(Duration.ofMillis(300));
+    ConnectionState.Reconnecting r = states.takeState(ConnectionState.Reconnecting.class, WAIT);
+    assertThat(r.code()).isEqualTo(ChannelClient.HEARTBEAT_TIMEOUT);
     answer.set(true);
-    states.awaitReady();
+    time.advance(r.delay());
+    states.takeReady(WAIT);
   }
 }
