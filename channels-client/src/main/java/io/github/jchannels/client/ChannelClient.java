@@ -113,8 +113,9 @@ public interface ChannelClient extends AutoCloseable {
    * Sends {@code event} on {@code channel} only if the connection is ready when the client
    * gets to it; otherwise drops it: never queued, so never delivered on a later connection
    * (for terminal keystrokes, which must not reach a shell that replaced the one they were
-   * typed into). Returns false when the client is not ready now or was closed; true when the
-   * event was handed over (it is still dropped if the connection drops at that moment).
+   * typed into). Returns false when the client is not ready now, was closed, or its queued
+   * bytes are at their cap; true when the event was handed over (it is still dropped if the
+   * connection drops at that moment).
    */
   <E extends Event> boolean sendIfReady(Channel<E> channel, E event);
 

@@ -4,7 +4,6 @@ import io.github.jchannels.client.ChannelClient;
 import io.github.jchannels.client.ChannelException;
 import io.github.jchannels.client.ClientError;
 import io.github.jchannels.client.ConnectionState;
-import io.github.jchannels.client.MessageLog;
 import io.github.jchannels.client.internal.transport.Utf8;
 import io.github.jchannels.client.transport.TransportListener;
 import io.github.jchannels.client.transport.TransportRequest;
@@ -17,7 +16,6 @@ import io.github.jchannels.core.GlobalEvent;
 import io.github.jchannels.core.transport.CloseCodes;
 import io.github.jchannels.core.time.Cancellable;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,8 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The connection state machine (PROTOCOL.md section 8): attempts, the token, the close-code
- * policy, backoff and the attempt reset, readiness (join, flush, heartbeat), the send path, and
- * the cleanup of terminal states. Confined to the loop; {@link #state()} and
+ * policy, backoff and the attempt reset, readiness (join, flush, heartbeat), and the cleanup
+ * of terminal states; writing frames is {@link Sender}'s. Confined to the loop; {@link #state()} and
  * {@link #terminal()} are read anywhere.
  */
 final class Connector {
@@ -51,7 +49,6 @@ final class Connector {
   private final Callbacks callbacks;
   private final Executor worker;
   private final Metrics metrics;
-  private final RingMessageLog messageLog;
   private final Codec codec;
   private final Listeners listeners;
   private final Requests requests;
@@ -59,6 +56,7 @@ final class Connector {
   private final Outbound outbound;
   private final Inbound inbound;
   private final Backoff backoff;
+  private final Sender sender;
   private final Joins joins;
   private final Dispatcher dispatcher;
 
@@ -92,7 +90,6 @@ final class Connector {
     this.callbacks = callbacks;
     this.worker = worker;
     this.metrics = metrics;
-    this.messageLog = messageLog;
     this.codec = codec;
     this.listeners = listeners;
     this.requests = requests;
@@ -100,8 +97,10 @@ final class Connector {
     this.outbound = outbound;
     this.inbound = inbound;
     this.backoff = backoff;
+    this.sender = new Sender(this, requests, queue, outbound, metrics, messageLog,
+        config.messageLogPings(), timers.scheduler());
     this.joins = new Joins(codec, config.joins(), refs, callbacks, timers, backoff,
-        config.joinTimeout(), listeners::error, this::transmit);
+        config.joinTimeout(), listeners::error, sender::transmit);
     this.dispatcher = new Dispatcher(this, joins, requests, bus, codec, callbacks, inbound,
         metrics, messageLog, listeners, config.messageLogPings(), timers.scheduler());
   }
@@ -116,6 +115,11 @@ final class Connector {
 
   boolean terminal() {
     return terminal;
+  }
+
+  /** Whether {@code close()} ran (loop). */
+  boolean isShutDown() {
+    return shutDown;
   }
 
   @Nullable Attempt current() {
@@ -257,14 +261,7 @@ final class Connector {
     });
     outbound.socket(a.socket);
     joins.ready(a);
-    if (queue.size() > 0) {
-      log.debug("Flushing the send queue: {} messages", queue.size());
-    }
-    synchronized (outbound) { // the queue's bytes move to the socket's in one step
-      for (Frames.Outgoing o = queue.poll(); o != null; o = queue.poll()) {
-        transmit(a, o, Outbound.From.QUEUE);
-      }
-    }
+    sender.flush(a);
     Duration interval = config.heartbeatInterval();
     if (config.useServerHeartbeatInterval() && c.heartbeatIntervalMs() > 0) {
       // the server's value is taken, but never below a floor that would make pinging a flood
@@ -272,7 +269,7 @@ final class Connector {
     }
     Heartbeat hb = new Heartbeat(timers, interval, config.pongTimeout(), metrics,
         timers.scheduler()::currentTimeMillis,
-        ts -> transmit(a, new Frames.Outgoing(Channels.global().name(), "ping",
+        ts -> sender.transmit(a, new Frames.Outgoing(Channels.global().name(), "ping",
             codec.encode(Channels.global(), new GlobalEvent.Ping(ts)), null)),
         () -> {
           if (current == a) {
@@ -466,55 +463,14 @@ final class Connector {
 
   // =================================================================== sending (loop)
 
-  /** A frame from {@code send}/{@code request} whose bytes were reserved in {@link Outbound}. */
+  /** A frame from {@code send}/{@code request}; see {@link Sender#sendOrQueue}. */
   void sendOrQueue(Frames.Outgoing o) {
-    if (shutDown || terminal) {
-      outbound.release(o.bytes());
-      if (o.ref() != null) {
-        requests.fail(o.ref(), ChannelException.CLIENT_CLOSED, "the client is closed");
-      }
-      return;
-    }
-    Attempt a = current;
-    if (a != null && a.ready() && a.socket != null) {
-      transmit(a, o, Outbound.From.POSTED);
-      return;
-    }
-    Frames.Outgoing dropped = outbound.enqueue(o);
-    if (dropped != null) {
-      metrics.dropped();
-      log.warn("Send queue full ({}): dropped the oldest message, {} on {}", queue.capacity(),
-          dropped.type(), dropped.channel());
-      if (dropped.ref() != null) {
-        requests.fail(dropped.ref(), ChannelException.DROPPED,
-            "dropped from the full send queue");
-      }
-    }
+    sender.sendOrQueue(o);
   }
 
-  /** A frame of the client's own (subscribe, ping ...) on a ready connection. */
-  void transmit(Attempt a, Frames.Outgoing o) {
-    transmit(a, o, Outbound.From.NONE);
-  }
-
-  private void transmit(Attempt a, Frames.Outgoing o, Outbound.From from) {
-    TransportSocket s = a.socket;
-    if (s == null) {
-      if (from == Outbound.From.POSTED) {
-        outbound.release(o.bytes());
-      }
-      return;
-    }
-    if (o.ref() != null) {
-      requests.markSent(o.ref(), a);
-    }
-    if (outbound.write(s, o, from)) {
-      metrics.sent();
-      if (config.messageLogPings() || !"ping".equals(o.type())) {
-        messageLog.add(new MessageLog.Entry(MessageLog.Direction.SENT, o.channel(), o.type(),
-            Instant.ofEpochMilli(timers.scheduler().currentTimeMillis()), o.frame().text()));
-      }
-    }
+  /** See {@link Sender#sendIfReady}. */
+  void sendIfReady(Frames.Outgoing o) {
+    sender.sendIfReady(o);
   }
 
   // =================================================================== helpers

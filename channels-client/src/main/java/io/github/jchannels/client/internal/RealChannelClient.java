@@ -196,16 +196,20 @@ public final class RealChannelClient implements ChannelClient {
   @Override
   public <E extends Event> boolean sendIfReady(Channel<E> channel, E event) {
     checkKnown(channel);
-    if (!state.isReady()) {
+    if (closed.get() || !connector.state().isReady()) {
       return false;
     }
-    Frame frame = codec.encode(channel, event);
-    String type = Frames.typeOf(channel, event);
-    return post(() -> {
-      if (ready && socket != null) {
-        transmit(new Frames.Outgoing(channel.name(), type, frame, null));
-      }
-    });
+    Frames.Outgoing o = new Frames.Outgoing(channel.name(), Frames.typeOf(channel, event),
+        codec.encode(channel, event), null);
+    checkSize(o);
+    if (!outbound.reserve(o.bytes())) {
+      return false;
+    }
+    if (!loop.post(() -> connector.sendIfReady(o))) {
+      outbound.release(o.bytes());
+      return false;
+    }
+    return true;
   }
 
   @Override

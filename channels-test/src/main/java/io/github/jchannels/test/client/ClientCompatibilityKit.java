@@ -157,13 +157,14 @@ public abstract class ClientCompatibilityKit {
     first.close(); // 1001 to every connection
     ConnectionState.Reconnecting r = states.takeState(ConnectionState.Reconnecting.class, WAIT);
     assertThat(r.code()).isEqualTo(1001);
-    client.send(S1, msg("meanwhile"));
+    CompletableFuture<Reply> meanwhile = client.request(S1, msg("meanwhile"));
     ChannelServer second = server(port, ChannelServer.builder());
     time.advance(r.delay());
     states.takeReady(WAIT);
     got.takeEvent(SessionEvent.SubscribeSuccess.class, WAIT);
     second.broadcast(S1, new SessionEvent.StreamOutput("s1", "after", 2));
     assertThat(got.takeEvent(SessionEvent.StreamOutput.class, WAIT).message()).isEqualTo("after");
+    meanwhile.get(WAIT.toSeconds(), TimeUnit.SECONDS); // queued while away, answered after
     assertThat(serverGot).contains("meanwhile");
   }
 
