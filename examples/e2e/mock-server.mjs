@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // A stand-in for the Java demo, written from docs/protocol.md, to work on the page without
-// building Java. It covers the happy path only (connected, ping/pong, subscribe/unsubscribe,
+// running Java. It covers the happy path only (connected, ping/pong, subscribe/unsubscribe,
 // not_subscribed, the session family, a fake terminal), not the error checks of section 7:
 //
 //   node examples/e2e/mock-server.mjs [--port 8080] [--ws-port 8081] [--token demo-token] [--shell]
 //
-// It serves the page from src/main/resources/static and xterm.js from node_modules, speaks
+// It serves the built page from target/classes/static (the page is TypeScript: build it first
+// with `mvn -q -pl examples -am process-classes`, or `node node_modules/typescript/bin/tsc -p
+// tsconfig.json` after a build) and xterm.js from node_modules, speaks
 // the channels protocol on /ws (connected, ping/pong, subscribe, the session family with the
 // same fake streaming agent) and, with --shell, a line-based fake terminal on /shell (each
 // line runs through `bash -c`; no PTY). It is not the demo: the demo is DemoMain.
@@ -29,7 +31,7 @@ const roots = [
   ['/vendor/xterm/xterm.mjs', join(here, '../node_modules/@xterm/xterm/lib/xterm.mjs')],
   ['/vendor/xterm/xterm.css', join(here, '../node_modules/@xterm/xterm/css/xterm.css')],
 ];
-const staticDir = join(here, '../src/main/resources/static');
+const staticDir = join(here, '../target/classes/static');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css' };
 
 const subscribers = new Map(); // channel -> Set<ws>
