@@ -68,7 +68,8 @@ public record ChannelName(String resource, @Nullable String id) {
       }
       for (String segment : id.split(":", -1)) {
         if (!Names.isValidSegment(segment)) {
-          return "segment '" + abbreviate(segment) + "' must be 1-128 characters of [A-Za-z0-9_.@-]";
+          return "segment '" + abbreviate(segment)
+              + "' must be 1-128 characters of [A-Za-z0-9_.@-]";
         }
       }
       if (resource.length() + 1 + id.length() > Names.MAX_CHANNEL_LENGTH) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An event family: a name ({@code session}) bound to a sealed interface of records
@@ -136,7 +137,7 @@ public final class Family<E extends Event> {
   }
 
   /** Why {@code parsed} does not fit this family's id rules, or null if it does. */
-  String idProblem(ChannelName parsed) {
+  @Nullable String idProblem(ChannelName parsed) {
     if (!parsed.resource().equals(name)) {
       return "channel '" + parsed + "' is not of family '" + name + "'";
     }

@@ -13,7 +13,8 @@ public sealed interface ShellEvent extends Event {
   int MAX_DIMENSION = 9999;
 
   /** Shell events a server sends. */
-  sealed interface ToClient extends ShellEvent, ServerEvent permits Init, Output, Exit, ShellError {}
+  sealed interface ToClient extends ShellEvent, ServerEvent permits Init, Output, Exit,
+      ShellError {}
 
   /** Shell events a client sends. */
   sealed interface ToServer extends ShellEvent, ClientEvent permits Init, Input, Resize {}

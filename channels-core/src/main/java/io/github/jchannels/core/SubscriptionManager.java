@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -179,7 +180,7 @@ public final class SubscriptionManager {
 
   /** Every channel with at least one subscriber, with its subscriber count (a snapshot). */
   public Map<String, Integer> channels() {
-    Map<String, Integer> out = new java.util.TreeMap<>();
+    Map<String, Integer> out = new TreeMap<>();
     byChannel.forEach((k, v) -> out.put(k, v.size()));
     return out;
   }

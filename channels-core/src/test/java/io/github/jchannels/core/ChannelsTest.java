@@ -33,7 +33,8 @@ class ChannelsTest {
 
   @Test
   void channelsAreEqualByName() {
-    assertThat(Channels.session("1")).isEqualTo(Channels.session("1")).hasSameHashCodeAs(Channels.session("1"));
+    assertThat(Channels.session("1")).isEqualTo(Channels.session("1"))
+        .hasSameHashCodeAs(Channels.session("1"));
     assertThat(Channels.session("1")).isNotEqualTo(Channels.session("2"));
   }
 
@@ -43,8 +44,10 @@ class ChannelsTest {
     assertThatThrownBy(() -> Channels.session("a b")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Channels.session("123:extra"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 1 segment");
-    assertThatThrownBy(() -> Channels.GLOBAL.channel("x")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Channels.SESSION.channel()).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Channels.GLOBAL.channel("x"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Channels.SESSION.channel())
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -86,26 +89,33 @@ class ChannelsTest {
   void parseEnforcesLengthLimits() {
     String segment128 = "a".repeat(128);
     assertThat(ChannelName.parse("s:" + segment128)).isInstanceOf(ChannelName.Parse.Valid.class);
-    assertThat(ChannelName.parse("s:" + segment128 + "a")).isInstanceOf(ChannelName.Parse.Invalid.class);
+    assertThat(ChannelName.parse("s:" + segment128 + "a"))
+        .isInstanceOf(ChannelName.Parse.Invalid.class);
     String resource32 = "r" + "x".repeat(31);
     assertThat(ChannelName.parse(resource32)).isInstanceOf(ChannelName.Parse.Valid.class);
     assertThat(ChannelName.parse(resource32 + "x")).isInstanceOf(ChannelName.Parse.Invalid.class);
     String name256 = "s:" + "a".repeat(100) + ":" + "b".repeat(100) + ":" + "c".repeat(52);
     assertThat(name256).hasSize(256);
     assertThat(ChannelName.parse(name256)).isInstanceOf(ChannelName.Parse.Valid.class);
-    assertThat(ChannelName.parse(name256 + "c")).isInstanceOfSatisfying(ChannelName.Parse.Invalid.class,
+    assertThat(ChannelName.parse(name256 + "c"))
+        .isInstanceOfSatisfying(ChannelName.Parse.Invalid.class,
         i -> assertThat(i.reason()).contains("256"));
   }
 
   @Test
   void registryResolvesKnownUnknownAndInvalidNames() {
-    EventRegistry registry = EventRegistry.builder().withDefaults().add(WorkflowEvent.FAMILY).build();
+    EventRegistry registry = EventRegistry.builder().withDefaults().add(WorkflowEvent.FAMILY)
+        .build();
     assertThat(registry.resolve("workflow:run:456"))
         .isEqualTo(new EventRegistry.Resolution.Known(WorkflowEvent.FAMILY.channel("run:456")));
-    assertThat(registry.resolve("billing:1")).isEqualTo(new EventRegistry.Resolution.UnknownFamily("billing"));
-    assertThat(registry.resolve("session:123:extra")).isInstanceOf(EventRegistry.Resolution.InvalidName.class);
-    assertThat(registry.resolve("session")).isInstanceOf(EventRegistry.Resolution.InvalidName.class);
-    assertThat(registry.resolve("global:x")).isInstanceOf(EventRegistry.Resolution.InvalidName.class);
+    assertThat(registry.resolve("billing:1"))
+        .isEqualTo(new EventRegistry.Resolution.UnknownFamily("billing"));
+    assertThat(registry.resolve("session:123:extra"))
+        .isInstanceOf(EventRegistry.Resolution.InvalidName.class);
+    assertThat(registry.resolve("session"))
+        .isInstanceOf(EventRegistry.Resolution.InvalidName.class);
+    assertThat(registry.resolve("global:x"))
+        .isInstanceOf(EventRegistry.Resolution.InvalidName.class);
     assertThat(registry.resolve("a b")).isInstanceOf(EventRegistry.Resolution.InvalidName.class);
   }
 }

@@ -19,25 +19,31 @@ class CodecTest {
 
   static Stream<Arguments> serverToClientEvents() {
     return Stream.of(
-        Arguments.of(Channels.global(), new GlobalEvent.Connected("c1", 1_700_000_000_000L, 30_000)),
+        Arguments.of(Channels.global(),
+            new GlobalEvent.Connected("c1", 1_700_000_000_000L, 30_000)),
         Arguments.of(Channels.global(), new GlobalEvent.SubscriptionSuccess("session:1")),
-        Arguments.of(Channels.global(), new GlobalEvent.SubscriptionError("session:1", "unauthorized", "no")),
+        Arguments.of(Channels.global(),
+            new GlobalEvent.SubscriptionError("session:1", "unauthorized", "no")),
         Arguments.of(Channels.global(), new GlobalEvent.Unsubscribed("session:1")),
         Arguments.of(Channels.global(), new GlobalEvent.Pong(42)),
-        Arguments.of(Channels.global(), new GlobalEvent.ProtocolError("invalid_data", "bad", "session:1")),
-        Arguments.of(Channels.global(), new GlobalEvent.ProtocolError("invalid_message", "bad", null)),
+        Arguments.of(Channels.global(),
+            new GlobalEvent.ProtocolError("invalid_data", "bad", "session:1")),
+        Arguments.of(Channels.global(),
+            new GlobalEvent.ProtocolError("invalid_message", "bad", null)),
         Arguments.of(Channels.session("1"), new SessionEvent.StreamOutput("1", "héllo 漢 😀", 5)),
         Arguments.of(Channels.session("1"), new SessionEvent.MessageComplete("1", "m-1")),
         Arguments.of(Channels.session("1"), new SessionEvent.SessionError("1", "boom")),
         Arguments.of(Channels.session("1"), new SessionEvent.SubscribeSuccess("1")),
         Arguments.of(Channels.session("1"), new SessionEvent.ProgressUpdate("1", 3, 10, "step")),
         Arguments.of(Channels.session("1"), new SessionEvent.ProgressUpdate("1", 3, 10, null)),
-        Arguments.of(Channels.session("1"), new SessionEvent.TypingIndicator("1", "u", "Ann", true)),
+        Arguments.of(Channels.session("1"),
+            new SessionEvent.TypingIndicator("1", "u", "Ann", true)),
         Arguments.of(Channels.shell("t"), new ShellEvent.Init("t", 80, 24)),
         Arguments.of(Channels.shell("t"), new ShellEvent.Output("$ ls\r\n")),
         Arguments.of(Channels.shell("t"), new ShellEvent.Exit(7)),
         Arguments.of(Channels.shell("t"), new ShellEvent.ShellError("not_allowed", "no")),
-        Arguments.of(WorkflowEvent.FAMILY.channel("run:456"), new WorkflowEvent.StepDone("build", 2)));
+        Arguments.of(WorkflowEvent.FAMILY.channel("run:456"),
+            new WorkflowEvent.StepDone("build", 2)));
   }
 
   static Stream<Arguments> clientToServerEvents() {
@@ -47,7 +53,8 @@ class CodecTest {
         Arguments.of(Channels.global(), new GlobalEvent.Ping(123)),
         Arguments.of(Channels.session("1"), new SessionEvent.SendMessage("hi", "1", 9L)),
         Arguments.of(Channels.session("1"), new SessionEvent.SendMessage("hi")),
-        Arguments.of(Channels.session("1"), new SessionEvent.TypingIndicator("1", "u", "Ann", false)),
+        Arguments.of(Channels.session("1"),
+            new SessionEvent.TypingIndicator("1", "u", "Ann", false)),
         Arguments.of(Channels.shell("t"), new ShellEvent.Init(120, 40)),
         Arguments.of(Channels.shell("t"), new ShellEvent.Input("ls\r")),
         Arguments.of(Channels.shell("t"), new ShellEvent.Resize(100, 30)),
@@ -82,21 +89,29 @@ class CodecTest {
 
   @Test
   void encodesTheEnvelopeOfTheProtocol() {
-    Frame f = server.encode(Channels.session("abc123"), new SessionEvent.StreamOutput("abc123", "hi", 7), "7");
+    Frame f =
+        server.encode(Channels.session("abc123"), new SessionEvent.StreamOutput("abc123", "hi", 7),
+        "7");
     assertThat(f.text()).isEqualTo(
         "{\"channel\":\"session:abc123\",\"type\":\"stream_output\",\"data\":"
             + "{\"sessionId\":\"abc123\",\"message\":\"hi\",\"timestamp\":7},\"ref\":\"7\"}");
-    assertThat(server.encode(Channels.session("1"), new SessionEvent.TypingIndicator("1", "u", "A", true)).text())
+    assertThat(
+        server.encode(Channels.session("1"), new SessionEvent.TypingIndicator("1", "u", "A", true))
+        .text())
         .contains("\"isTyping\":true");
-    assertThat(server.encode(Channels.session("1"), new SessionEvent.ProgressUpdate("1", 1, 2, null)).text())
+    assertThat(
+        server.encode(Channels.session("1"), new SessionEvent.ProgressUpdate("1", 1, 2, null))
+        .text())
         .doesNotContain("message");
   }
 
   @Test
   void sidesOnlyEncodeTheirOwnDirection() {
-    assertThatThrownBy(() -> server.encode(Channels.session("1"), new SessionEvent.SendMessage("x")))
+    assertThatThrownBy(() ->
+        server.encode(Channels.session("1"), new SessionEvent.SendMessage("x")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not sent by servers");
-    assertThatThrownBy(() -> client.encode(Channels.session("1"), new SessionEvent.StreamOutput("1", "x", 1)))
+    assertThatThrownBy(() ->
+        client.encode(Channels.session("1"), new SessionEvent.StreamOutput("1", "x", 1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not sent by clients");
   }
 
@@ -105,7 +120,8 @@ class CodecTest {
   void encodingAnEventOfAnotherFamilyFailsEvenThroughRawTypes() {
     Channel raw = Channels.session("1");
     assertThatThrownBy(() -> server.encode(raw, new ShellEvent.Output("x")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an event of family 'session'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not an event of family 'session'");
   }
 
   @Test
@@ -116,13 +132,15 @@ class CodecTest {
     assertThat(client.decode(ok.text())).isEqualTo(
         new Decoded.ReplyMessage(Channels.session("1"), "7", Reply.ok(Map.of("id", "m-1"))));
     Frame err = server.encodeReply(Channels.session("1"), "8", Reply.error("forbidden", "no"));
-    assertThat(client.decode(err.text())).isEqualTo(new Decoded.ReplyMessage(Channels.session("1"), "8",
+    assertThat(client.decode(err.text()))
+        .isEqualTo(new Decoded.ReplyMessage(Channels.session("1"), "8",
         new Reply(Reply.Status.ERROR, Map.of("error", "forbidden", "message", "no"))));
   }
 
   @Test
   void serverRejectsRepliesFromClients() {
-    String text = "{\"channel\":\"session:1\",\"type\":\"reply\",\"data\":{\"status\":\"ok\"},\"ref\":\"1\"}";
+    String text =
+        "{\"channel\":\"session:1\",\"type\":\"reply\",\"data\":{\"status\":\"ok\"},\"ref\":\"1\"}";
     assertFailure(server.decode(text), ErrorCode.UNKNOWN_TYPE);
   }
 
@@ -130,7 +148,8 @@ class CodecTest {
   void errorFramesEchoChannelAndRef() {
     Frame f = server.encodeError(ErrorCode.NOT_SUBSCRIBED, "not subscribed", "session:1", "9");
     assertThat(f.text()).isEqualTo("{\"channel\":\"global\",\"type\":\"error\",\"data\":{\"error\":"
-        + "\"not_subscribed\",\"message\":\"not subscribed\",\"channel\":\"session:1\"},\"ref\":\"9\"}");
+        + "\"not_subscribed\",\"message\":\"not subscribed\",\"channel\":\"session:1\"},\"ref\":\""
+            + "9\"}");
   }
 
   // ----------------------------------------------------------- section 7, one code at a time
@@ -146,37 +165,71 @@ class CodecTest {
         Arguments.of("{\"channel\":1,\"type\":\"ping\",\"data\":{}}", ErrorCode.INVALID_MESSAGE),
         Arguments.of("{\"channel\":null,\"type\":\"ping\",\"data\":{}}", ErrorCode.INVALID_MESSAGE),
         Arguments.of("{\"channel\":\"global\",\"data\":{}}", ErrorCode.INVALID_MESSAGE),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"Ping\",\"data\":{}}", ErrorCode.INVALID_MESSAGE),
+        Arguments.of("{\"channel\":\"global\",\"type\":\"Ping\",\"data\":{}}",
+            ErrorCode.INVALID_MESSAGE),
         Arguments.of("{\"channel\":\"global\",\"type\":\"ping\"}", ErrorCode.INVALID_MESSAGE),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":null}", ErrorCode.INVALID_MESSAGE),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":\"\"}", ErrorCode.INVALID_MESSAGE),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":7}", ErrorCode.INVALID_MESSAGE),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":\"" + "r".repeat(65) + "\"}", ErrorCode.INVALID_MESSAGE),
-        Arguments.of("{\"channel\":\"global\",\"channel\":\"x\",\"type\":\"ping\",\"data\":{}}", ErrorCode.INVALID_MESSAGE),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1}", ErrorCode.INVALID_MESSAGE),
+        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":null}",
+            ErrorCode.INVALID_MESSAGE),
+        Arguments.of(
+            "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":\"\"}",
+            ErrorCode.INVALID_MESSAGE),
+        Arguments.of(
+            "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":7}",
+            ErrorCode.INVALID_MESSAGE),
+        Arguments.of(
+            "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":\""
+            + "r".repeat(65) + "\"}", ErrorCode.INVALID_MESSAGE),
+        Arguments.of("{\"channel\":\"global\",\"channel\":\"x\",\"type\":\"ping\",\"data\":{}}",
+            ErrorCode.INVALID_MESSAGE),
+        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1}",
+            ErrorCode.INVALID_MESSAGE),
         // invalid_channel
-        Arguments.of("{\"channel\":\"Bad Name\",\"type\":\"ping\",\"data\":{}}", ErrorCode.INVALID_CHANNEL),
-        Arguments.of("{\"channel\":\"session\",\"type\":\"send_message\",\"data\":{\"message\":\"x\"}}", ErrorCode.INVALID_CHANNEL),
-        Arguments.of("{\"channel\":\"session:1:2\",\"type\":\"send_message\",\"data\":{\"message\":\"x\"}}", ErrorCode.INVALID_CHANNEL),
-        Arguments.of("{\"channel\":\"global:1\",\"type\":\"ping\",\"data\":{\"timestamp\":1}}", ErrorCode.INVALID_CHANNEL),
+        Arguments.of("{\"channel\":\"Bad Name\",\"type\":\"ping\",\"data\":{}}",
+            ErrorCode.INVALID_CHANNEL),
+        Arguments.of(
+            "{\"channel\":\"session\",\"type\":\"send_message\",\"data\":{\"message\":\"x\"}}",
+            ErrorCode.INVALID_CHANNEL),
+        Arguments.of(
+            "{\"channel\":\"session:1:2\",\"type\":\"send_message\",\"data\":{\"message\":\"x\"}}",
+            ErrorCode.INVALID_CHANNEL),
+        Arguments.of("{\"channel\":\"global:1\",\"type\":\"ping\",\"data\":{\"timestamp\":1}}",
+            ErrorCode.INVALID_CHANNEL),
         // unknown_channel
-        Arguments.of("{\"channel\":\"billing:1\",\"type\":\"pay\",\"data\":{}}", ErrorCode.UNKNOWN_CHANNEL),
+        Arguments.of("{\"channel\":\"billing:1\",\"type\":\"pay\",\"data\":{}}",
+            ErrorCode.UNKNOWN_CHANNEL),
         // unknown_type: unknown in the family, or not accepted from clients
-        Arguments.of("{\"channel\":\"session:1\",\"type\":\"nope\",\"data\":{}}", ErrorCode.UNKNOWN_TYPE),
-        Arguments.of("{\"channel\":\"session:1\",\"type\":\"stream_output\",\"data\":{}}", ErrorCode.UNKNOWN_TYPE),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"connected\",\"data\":{}}", ErrorCode.UNKNOWN_TYPE),
+        Arguments.of("{\"channel\":\"session:1\",\"type\":\"nope\",\"data\":{}}",
+            ErrorCode.UNKNOWN_TYPE),
+        Arguments.of("{\"channel\":\"session:1\",\"type\":\"stream_output\",\"data\":{}}",
+            ErrorCode.UNKNOWN_TYPE),
+        Arguments.of("{\"channel\":\"global\",\"type\":\"connected\",\"data\":{}}",
+            ErrorCode.UNKNOWN_TYPE),
         // invalid_data
-        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":\"x\"}", ErrorCode.INVALID_DATA),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{}}", ErrorCode.INVALID_DATA),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":\"soon\"}}", ErrorCode.INVALID_DATA),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":\"12\"}}", ErrorCode.INVALID_DATA),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1.5}}", ErrorCode.INVALID_DATA),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":null}}", ErrorCode.INVALID_DATA),
-        Arguments.of("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":5}}", ErrorCode.INVALID_DATA),
-        Arguments.of("{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{}}", ErrorCode.INVALID_DATA),
-        Arguments.of("{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{\"message\":\"x\",\"sessionId\":\"2\"}}", ErrorCode.INVALID_DATA),
-        Arguments.of("{\"channel\":\"shell:t\",\"type\":\"resize\",\"data\":{\"cols\":0,\"rows\":10}}", ErrorCode.INVALID_DATA),
-        Arguments.of("{\"channel\":\"shell:t\",\"type\":\"init\",\"data\":{\"cols\":80}}", ErrorCode.INVALID_DATA));
+        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":\"x\"}",
+            ErrorCode.INVALID_DATA),
+        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{}}",
+            ErrorCode.INVALID_DATA),
+        Arguments.of(
+            "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":\"soon\"}}",
+            ErrorCode.INVALID_DATA),
+        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":\"12\"}}",
+            ErrorCode.INVALID_DATA),
+        Arguments.of("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1.5}}",
+            ErrorCode.INVALID_DATA),
+        Arguments.of("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":null}}",
+            ErrorCode.INVALID_DATA),
+        Arguments.of("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":5}}",
+            ErrorCode.INVALID_DATA),
+        Arguments.of("{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{}}",
+            ErrorCode.INVALID_DATA),
+        Arguments.of(
+            "{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{\"message\":\"x\",\"se"
+            + "ssionId\":\"2\"}}", ErrorCode.INVALID_DATA),
+        Arguments.of(
+            "{\"channel\":\"shell:t\",\"type\":\"resize\",\"data\":{\"cols\":0,\"rows\":10}}",
+            ErrorCode.INVALID_DATA),
+        Arguments.of("{\"channel\":\"shell:t\",\"type\":\"init\",\"data\":{\"cols\":80}}",
+            ErrorCode.INVALID_DATA));
   }
 
   @ParameterizedTest
@@ -187,7 +240,8 @@ class CodecTest {
 
   @Test
   void notSubscribedIsCheckedBeforeTheData() {
-    String text = "{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":\"x\",\"ref\":\"5\"}";
+    String text =
+        "{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":\"x\",\"ref\":\"5\"}";
     Decoded d = server.decode(text, c -> false);
     assertThat(d).isEqualTo(new Decoded.Failure(ErrorCode.NOT_SUBSCRIBED,
         "not subscribed to 'session:1'", "session:1", "5"));
@@ -196,13 +250,16 @@ class CodecTest {
 
   @Test
   void globalChannelNeedsNoSubscription() {
-    Decoded d = server.decode("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1}}", c -> false);
+    Decoded d =
+        server.decode("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1}}", c ->
+        false);
     assertThat(d).isEqualTo(new Decoded.Control(new GlobalEvent.Ping(1), null));
   }
 
   @Test
   void failuresEchoReadableChannelAndRef() {
-    Decoded d = server.decode("{\"channel\":\"session:1\",\"type\":\"nope\",\"data\":{},\"ref\":\"42\"}");
+    Decoded d =
+        server.decode("{\"channel\":\"session:1\",\"type\":\"nope\",\"data\":{},\"ref\":\"42\"}");
     assertThat(d).isInstanceOfSatisfying(Decoded.Failure.class, f -> {
       assertThat(f.channel()).isEqualTo("session:1");
       assertThat(f.ref()).isEqualTo("42");
@@ -212,9 +269,12 @@ class CodecTest {
 
   @Test
   void invalidDataMessagesNameTheFieldWithoutInternals() {
-    Decoded d = server.decode("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":\"soon\"}}");
+    Decoded d =
+        server.decode(
+        "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":\"soon\"}}");
     assertThat(d).isInstanceOfSatisfying(Decoded.Failure.class, f -> {
-      assertThat(f.message()).contains("data.timestamp").doesNotContain("io.github").doesNotContain("jackson");
+      assertThat(f.message()).contains("data.timestamp").doesNotContain("io.github")
+          .doesNotContain("jackson");
     });
     Decoded missing = server.decode("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{}}");
     assertThat(missing).isInstanceOfSatisfying(Decoded.Failure.class,
@@ -223,7 +283,9 @@ class CodecTest {
 
   @Test
   void unknownExtraFieldsAreIgnored() {
-    Decoded d = server.decode("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1,\"x\":2},"
+    Decoded d =
+        server.decode(
+        "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1,\"x\":2},"
         + "\"seq\":5,\"epoch\":\"e\",\"future\":[1]}");
     assertThat(d).isEqualTo(new Decoded.Control(new GlobalEvent.Ping(1), null));
   }
@@ -244,7 +306,9 @@ class CodecTest {
   @Test
   void deepNestingIsRejectedWithAClearError() {
     Codec codec = Codec.forServer(registry, CodecLimits.builder().maxNestingDepth(10).build());
-    String deep = "{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{\"message\":\"x\",\"extra\":"
+    String deep =
+        "{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{\"message\":\"x\",\"extra"
+        + "\":"
         + "[".repeat(9) + "]".repeat(9) + "}}";
     assertThat(codec.decode(deep)).isInstanceOfSatisfying(Decoded.Failure.class, f -> {
       assertThat(f.code()).isEqualTo(ErrorCode.INVALID_MESSAGE);
@@ -278,11 +342,18 @@ class CodecTest {
 
   @Test
   void clientCodecRejectsClientOnlyTypesAndMalformedReplies() {
-    assertFailure(client.decode("{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{\"message\":\"x\"}}"),
+    assertFailure(
+        client.decode(
+        "{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{\"message\":\"x\"}}"),
         ErrorCode.UNKNOWN_TYPE);
-    assertFailure(client.decode("{\"channel\":\"session:1\",\"type\":\"reply\",\"data\":{\"status\":\"ok\"}}"),
+    assertFailure(
+        client.decode(
+        "{\"channel\":\"session:1\",\"type\":\"reply\",\"data\":{\"status\":\"ok\"}}"),
         ErrorCode.INVALID_MESSAGE);
-    assertFailure(client.decode("{\"channel\":\"session:1\",\"type\":\"reply\",\"data\":{\"status\":\"maybe\"},\"ref\":\"1\"}"),
+    assertFailure(
+        client.decode(
+        "{\"channel\":\"session:1\",\"type\":\"reply\",\"data\":{\"status\":\"maybe\"},\"ref\":\"1"
+        + "\"}"),
         ErrorCode.INVALID_DATA);
   }
 
@@ -304,12 +375,16 @@ class CodecTest {
 
   @Test
   void guardsCheckEnvelopesAndFamilies() {
-    assertThat(Guards.checkEnvelope("{\"channel\":\"session:1\",\"type\":\"stream_output\",\"data\":{}}")).isEmpty();
+    assertThat(
+        Guards.checkEnvelope("{\"channel\":\"session:1\",\"type\":\"stream_output\",\"data\":{}}"))
+        .isEmpty();
     assertThat(Guards.checkEnvelope("{\"channel\":\"session:1\"}")).hasValueSatisfying(
         f -> assertThat(f.code()).isEqualTo(ErrorCode.INVALID_MESSAGE));
     assertThat(Guards.checkEnvelope("{\"channel\":\"workflow:1\",\"type\":\"cancel\",\"data\":{}}"))
         .hasValueSatisfying(f -> assertThat(f.code()).isEqualTo(ErrorCode.UNKNOWN_CHANNEL));
-    assertThat(Guards.checkEnvelope(registry, "{\"channel\":\"workflow:1\",\"type\":\"cancel\",\"data\":{}}")).isEmpty();
+    assertThat(
+        Guards.checkEnvelope(registry,
+        "{\"channel\":\"workflow:1\",\"type\":\"cancel\",\"data\":{}}")).isEmpty();
   }
 
   private static void assertFailure(Decoded decoded, ErrorCode code) {

@@ -59,7 +59,8 @@ class CompileTimeGuaranteesTest {
   void aClientSideSwitchCannotMentionClientOnlyEvents() {
     // SendMessage only travels client→server, so ToClient switches never mention it.
     Result r = compile("Handler", INCOMPLETE_SWITCH.formatted(
-        "case SessionEvent.TypingIndicator t -> \"typing\"; case SessionEvent.SendMessage m -> \"x\";"));
+        "case SessionEvent.TypingIndicator t -> \"typing\"; case SessionEvent.SendMessage m -> \"x"
+            + "\";"));
     assertThat(r.success).isFalse();
   }
 
@@ -82,7 +83,8 @@ class CompileTimeGuaranteesTest {
 
   @Test
   void aSessionEventOnASessionChannelCompiles() {
-    Result r = compile("Publish", PUBLISH.formatted("new SessionEvent.StreamOutput(\"1\", \"hi\", 1L)"));
+    Result r =
+        compile("Publish", PUBLISH.formatted("new SessionEvent.StreamOutput(\"1\", \"hi\", 1L)"));
     assertThat(r.success).as(r.errors).isTrue();
   }
 
@@ -124,7 +126,8 @@ class CompileTimeGuaranteesTest {
     return Stream.of(Channels.class, JsonProperty.class, Nullable.class)
         .map(c -> {
           try {
-            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
           } catch (Exception e) {
             throw new IllegalStateException(e);
           }

@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -108,7 +109,8 @@ class EventBusTest {
     EventBus bus = new EventBus();
     AtomicInteger calls = new AtomicInteger();
     bus.on(session, e -> calls.incrementAndGet());
-    assertThat(bus.emit(Channels.session("other"), new SessionEvent.SubscribeSuccess("other"))).isZero();
+    assertThat(bus.emit(Channels.session("other"), new SessionEvent.SubscribeSuccess("other")))
+        .isZero();
     assertThat(calls).hasValue(0);
   }
 
@@ -169,7 +171,7 @@ class EventBusTest {
     int rounds = 2_000;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     CountDownLatch start = new CountDownLatch(1);
-    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+    List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int id = t;
       futures.add(pool.submit(() -> {
@@ -178,8 +180,11 @@ class EventBusTest {
           if (id % 2 == 0) {
             bus.emit(session, new SessionEvent.SubscribeSuccess("123"));
           } else {
-            try (Subscription s = bus.on(Channels.session("c" + id), e -> { })) {
+            Subscription s = bus.on(Channels.session("c" + id), e -> { });
+            try {
               bus.on(session, e -> { }).close();
+            } finally {
+              s.close();
             }
           }
         }

@@ -76,19 +76,22 @@ class FamilyTest {
   @Test
   void nestedSealedInterfacesAreWalked() {
     Family<Nested> nested = Family.builder("nested", Nested.class).build();
-    assertThat(nested.types()).extracting(EventType::wireName).containsExactlyInAnyOrder("both", "down");
+    assertThat(nested.types()).extracting(EventType::wireName)
+        .containsExactlyInAnyOrder("both", "down");
   }
 
   @Test
   void duplicateWireNameFailsFast() {
     assertThatThrownBy(() -> Family.builder("dup", Duplicate.class).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Duplicate wire name 'same'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Duplicate wire name 'same'");
   }
 
   @Test
   void invalidWireNameFailsFast() {
     assertThatThrownBy(() -> Family.builder("bad", BadName.class).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Invalid wire name 'Bad-Name'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Invalid wire name 'Bad-Name'");
   }
 
   @Test
@@ -106,7 +109,8 @@ class FamilyTest {
   @Test
   void eventWithoutDirectionFailsFast() {
     assertThatThrownBy(() -> Family.builder("n", NoDirection.class).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("neither ServerEvent nor ClientEvent");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("neither ServerEvent nor ClientEvent");
   }
 
   @Test
@@ -130,7 +134,8 @@ class FamilyTest {
 
   @Test
   void applicationFamilyRegistersLikeTheBuiltIns() {
-    EventRegistry registry = EventRegistry.builder().withDefaults().add(WorkflowEvent.FAMILY).build();
+    EventRegistry registry = EventRegistry.builder().withDefaults().add(WorkflowEvent.FAMILY)
+        .build();
     assertThat(registry.family("workflow")).containsSame(WorkflowEvent.FAMILY);
     assertThat(registry.family("session")).containsSame(Channels.SESSION);
     assertThat(EventRegistry.builder().build().family("global")).containsSame(Channels.GLOBAL);

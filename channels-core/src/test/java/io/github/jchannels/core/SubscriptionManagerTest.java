@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.jchannels.core.memory.InMemoryConnection;
 import io.github.jchannels.core.transport.Connection;
+import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,7 +36,8 @@ class SubscriptionManagerTest {
     SubscriptionManager m = new SubscriptionManager(10);
     InMemoryConnection a = conn(m, "a");
     assertThat(m.subscribe(a, "session:1")).isEqualTo(SubscriptionManager.Outcome.SUBSCRIBED);
-    assertThat(m.subscribe(a, "session:1")).isEqualTo(SubscriptionManager.Outcome.ALREADY_SUBSCRIBED);
+    assertThat(m.subscribe(a, "session:1"))
+        .isEqualTo(SubscriptionManager.Outcome.ALREADY_SUBSCRIBED);
     assertThat(m.subscriberCount("session:1")).isEqualTo(1);
     m.broadcast(codec, Channels.session("1"), new SessionEvent.SubscribeSuccess("1"));
     assertThat(a.texts()).hasSize(1);
@@ -44,20 +50,24 @@ class SubscriptionManagerTest {
     assertThat(m.subscribe(a, "session:1").isSuccess()).isTrue();
     assertThat(m.subscribe(a, "session:2").isSuccess()).isTrue();
     assertThat(m.subscribe(a, "session:3")).isEqualTo(SubscriptionManager.Outcome.LIMIT_EXCEEDED);
-    assertThat(m.subscribe(a, "session:2")).isEqualTo(SubscriptionManager.Outcome.ALREADY_SUBSCRIBED);
+    assertThat(m.subscribe(a, "session:2"))
+        .isEqualTo(SubscriptionManager.Outcome.ALREADY_SUBSCRIBED);
     m.unsubscribe(a, "session:1");
     assertThat(m.subscribe(a, "session:3")).isEqualTo(SubscriptionManager.Outcome.SUBSCRIBED);
-    assertThatThrownBy(() -> new SubscriptionManager(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new SubscriptionManager(0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void unknownConnectionsCannotSubscribe() {
     SubscriptionManager m = new SubscriptionManager(2);
     InMemoryConnection a = InMemoryConnection.recording("a");
-    assertThat(m.subscribe(a, "session:1")).isEqualTo(SubscriptionManager.Outcome.UNKNOWN_CONNECTION);
+    assertThat(m.subscribe(a, "session:1"))
+        .isEqualTo(SubscriptionManager.Outcome.UNKNOWN_CONNECTION);
     m.register(a);
     m.remove(a);
-    assertThat(m.subscribe(a, "session:1")).isEqualTo(SubscriptionManager.Outcome.UNKNOWN_CONNECTION);
+    assertThat(m.subscribe(a, "session:1"))
+        .isEqualTo(SubscriptionManager.Outcome.UNKNOWN_CONNECTION);
     assertThat(m.subscriberCount("session:1")).isZero();
   }
 
@@ -70,7 +80,7 @@ class SubscriptionManagerTest {
     m.subscribe(a, "session:2");
     m.subscribe(b, "session:1");
     assertThat(m.remove(a)).containsExactlyInAnyOrder("session:1", "session:2");
-    assertThat(m.channels()).containsExactly(java.util.Map.entry("session:1", 1));
+    assertThat(m.channels()).containsExactly(Map.entry("session:1", 1));
     assertThat(m.channelsOf(a)).isEmpty();
     assertThat(m.connections()).containsExactly(b);
     assertThat(m.subscriptionCount()).isEqualTo(1);
@@ -116,7 +126,9 @@ class SubscriptionManagerTest {
   void broadcastToAChannelWithoutSubscribersDoesNotEncode() {
     SubscriptionManager m = new SubscriptionManager(10);
     long before = codec.encodedFrames();
-    assertThat(m.broadcast(codec, Channels.session("none"), new SessionEvent.SubscribeSuccess("none"))).isZero();
+    assertThat(
+        m.broadcast(codec, Channels.session("none"), new SessionEvent.SubscribeSuccess("none")))
+        .isZero();
     assertThat(codec.encodedFrames()).isEqualTo(before);
   }
 
@@ -150,7 +162,7 @@ class SubscriptionManagerTest {
     ExecutorService pool = Executors.newFixedThreadPool(broadcasters + churners);
     CountDownLatch start = new CountDownLatch(1);
     List<Future<?>> futures = new ArrayList<>();
-    List<CountingConnection> churned = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<CountingConnection> churned = Collections.synchronizedList(new ArrayList<>());
     Frame frame = new Frame("{}");
     for (int b = 0; b < broadcasters; b++) {
       futures.add(pool.submit(() -> {
@@ -219,8 +231,8 @@ class SubscriptionManagerTest {
   private static class CountingConnection implements Connection {
     private final String id;
     final AtomicLong received = new AtomicLong();
-    private final java.util.concurrent.ConcurrentHashMap<String, Object> attributes =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Object> attributes =
+        new ConcurrentHashMap<>();
 
     CountingConnection(String id) {
       this.id = id;
@@ -250,12 +262,12 @@ class SubscriptionManagerTest {
     }
 
     @Override
-    public java.security.Principal principal() {
+    public Principal principal() {
       return null;
     }
 
     @Override
-    public java.util.concurrent.ConcurrentMap<String, Object> attributes() {
+    public ConcurrentMap<String, Object> attributes() {
       return attributes;
     }
   }

@@ -42,7 +42,8 @@ public final class InMemoryConnection implements Connection {
   private int closeCode = -1;
   private String closeReason = "";
 
-  InMemoryConnection(String id, @Nullable Principal principal, @Nullable ConnectionHandler handler) {
+  InMemoryConnection(String id, @Nullable Principal principal,
+      @Nullable ConnectionHandler handler) {
     this.id = Objects.requireNonNull(id, "id");
     this.principal = principal;
     this.handler = handler;

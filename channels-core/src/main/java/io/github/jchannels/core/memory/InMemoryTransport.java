@@ -32,7 +32,8 @@ public final class InMemoryTransport implements AutoCloseable {
 
   /** Opens a connection authenticated as {@code principal}. */
   public InMemoryConnection open(@Nullable Principal principal) {
-    InMemoryConnection c = new InMemoryConnection("mem-" + ids.incrementAndGet(), principal, handler);
+    InMemoryConnection c =
+        new InMemoryConnection("mem-" + ids.incrementAndGet(), principal, handler);
     synchronized (connections) {
       connections.add(c);
     }

@@ -12,7 +12,9 @@ import java.time.Duration;
  * that advances time.
  */
 public interface Scheduler {
-  /** Monotonic nanoseconds, with the meaning of {@link System#nanoTime()}: only differences count. */
+  /**
+   * Monotonic nanoseconds, with the meaning of {@link System#nanoTime()}: only differences count.
+   */
   long nanoTime();
 
   /** Wall-clock time in milliseconds since the epoch, as {@link System#currentTimeMillis()}. */

@@ -56,7 +56,8 @@ class InMemoryTransportTest {
     transport.close();
     assertThat(a.awaitClose(Duration.ofSeconds(1))).isEqualTo(CloseCodes.GOING_AWAY);
     assertThat(b.closeCode()).isEqualTo(CloseCodes.NORMAL);
-    assertThat(calls).filteredOn(s -> s.startsWith("close")).containsExactly("close 1000", "close 1001");
+    assertThat(calls).filteredOn(s -> s.startsWith("close"))
+        .containsExactly("close 1000", "close 1001");
   }
 
   @Test
