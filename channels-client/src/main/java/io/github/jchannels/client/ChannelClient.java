@@ -199,7 +199,8 @@ public interface ChannelClient extends AutoCloseable {
    * <tr><th>setting</th><th>default</th></tr>
    * <tr><td>{@link #transport}</td><td>{@link ClientTransport#jdk()}</td></tr>
    * <tr><td>{@link #scheduler}</td><td>a system scheduler of the client's own</td></tr>
-   * <tr><td>{@link #token} / {@link #tokenProvider}</td><td>none (no Authorization header)</td></tr>
+   * <tr><td>{@link #token} / {@link #tokenProvider}</td><td>none (no Authorization
+   *     header)</td></tr>
    * <tr><td>{@link #registry}</td><td>{@link EventRegistry#defaults()}</td></tr>
    * <tr><td>{@link #heartbeat}</td><td>ping every 30 s once ready, pong within 5 s</td></tr>
    * <tr><td>{@link #useServerHeartbeatInterval}</td><td>true (never below 50 ms)</td></tr>
@@ -211,7 +212,8 @@ public interface ChannelClient extends AutoCloseable {
    * <tr><td>{@link #maxQueuedBytes}</td><td>16 MiB</td></tr>
    * <tr><td>{@link #inboundQueue}</td><td>1000 events, 16 MiB</td></tr>
    * <tr><td>{@link #maxFrameSize}</td><td>1 MiB (the server's default)</td></tr>
-   * <tr><td>{@link #connectTimeout}</td><td>10 s (token, socket open and {@code connected})</td></tr>
+   * <tr><td>{@link #connectTimeout}</td><td>10 s (token, socket open and
+   *     {@code connected})</td></tr>
    * <tr><td>{@link #requestTimeout}</td><td>10 s</td></tr>
    * <tr><td>{@link #joinTimeout}</td><td>10 s, then retried with backoff</td></tr>
    * <tr><td>{@link #messageLogCapacity} / {@link #messageLogMaxBytes}</td><td>50 frames, 256 KiB,
@@ -378,7 +380,10 @@ public interface ChannelClient extends AutoCloseable {
       return this;
     }
 
-    /** How reconnection (and join retry) delays are randomised. Default {@link ReconnectJitter#EQUAL}. */
+    /**
+     * How reconnection (and join retry) delays are randomised. Default
+     * {@link ReconnectJitter#EQUAL}.
+     */
     public Builder reconnectJitter(ReconnectJitter jitter) {
       this.jitter = Objects.requireNonNull(jitter, "jitter");
       return this;

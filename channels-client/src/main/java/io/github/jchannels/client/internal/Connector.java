@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The connection state machine (PROTOCOL.md section 8): attempts, the token, the close-code
  * policy, backoff and the attempt reset, readiness (join, flush, heartbeat), and the cleanup
- * of terminal states; writing frames is {@link Sender}'s. Confined to the loop; {@link #state()} and
- * {@link #terminal()} are read anywhere.
+ * of terminal states; writing frames is {@link Sender}'s. Confined to the loop;
+ * {@link #state()} and {@link #terminal()} are read anywhere.
  */
 final class Connector {
   private static final Logger log = LoggerFactory.getLogger(Connector.class);

@@ -295,7 +295,8 @@ public final class RealChannelClient implements ChannelClient {
   public List<ActiveSubscription> subscriptions() {
     Map<String, Boolean> joined = Map.of();
     CompletableFuture<Map<String, Boolean>> f = new CompletableFuture<>();
-    if (!loop.isCurrentThread() && loop.post(() -> f.complete(connector.joins().joinedByChannel()))) {
+    if (!loop.isCurrentThread()
+        && loop.post(() -> f.complete(connector.joins().joinedByChannel()))) {
       try {
         joined = f.get(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {

@@ -32,7 +32,10 @@ public interface TransportSocket {
   /** Starts the closing handshake; {@link TransportListener#onClosed} follows. */
   void close(int code, String reason);
 
-  /** Drops the connection without a closing handshake; {@link TransportListener#onClosed} follows. */
+  /**
+   * Drops the connection without a closing handshake; {@link TransportListener#onClosed}
+   * follows.
+   */
   void abort();
 
   /**

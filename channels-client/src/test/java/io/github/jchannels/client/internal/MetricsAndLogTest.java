@@ -53,7 +53,8 @@ class MetricsAndLogTest {
       log.add(new MessageLog.Entry(MessageLog.Direction.SENT, i % 2 == 0 ? "a" : "b", "t",
           Instant.EPOCH, "p" + i));
     }
-    assertThat(log.entries()).extracting(MessageLog.Entry::payload).containsExactly("p2", "p3", "p4");
+    assertThat(log.entries()).extracting(MessageLog.Entry::payload)
+        .containsExactly("p2", "p3", "p4");
     assertThat(log.entries("a")).extracting(MessageLog.Entry::payload).containsExactly("p2", "p4");
     RingMessageLog off = new RingMessageLog(0, 1 << 20);
     off.add(new MessageLog.Entry(MessageLog.Direction.RECEIVED, null, null, Instant.EPOCH, "x"));

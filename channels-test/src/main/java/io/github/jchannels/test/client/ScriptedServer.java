@@ -288,7 +288,8 @@ public final class ScriptedServer implements AutoCloseable {
       } catch (IOException e) {
         return; // closed
       }
-      Thread t = Thread.ofPlatform().daemon().name("scripted-server-conn").unstarted(() -> serve(s));
+      Thread t = Thread.ofPlatform().daemon().name("scripted-server-conn")
+          .unstarted(() -> serve(s));
       threads.add(t);
       t.start();
     }

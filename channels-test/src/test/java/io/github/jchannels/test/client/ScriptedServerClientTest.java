@@ -10,6 +10,7 @@ import io.github.jchannels.client.ClientError;
 import io.github.jchannels.client.ClientSubscription;
 import io.github.jchannels.client.ConnectionState;
 import io.github.jchannels.client.MessageLog;
+import io.github.jchannels.client.ReconnectJitter;
 import io.github.jchannels.core.Channel;
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.Reply;
@@ -60,7 +61,7 @@ class ScriptedServerClientTest {
 
   private ChannelClient.Builder builder() {
     return ChannelClient.builder(server.uri()).scheduler(time).useServerHeartbeatInterval(false)
-        .reconnectJitter(io.github.jchannels.client.ReconnectJitter.NONE);
+        .reconnectJitter(ReconnectJitter.NONE);
   }
 
   private ChannelClient build(ChannelClient.Builder b) {
