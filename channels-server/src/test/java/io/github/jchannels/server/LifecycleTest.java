@@ -232,6 +232,8 @@ class LifecycleTest {
       try (TestClient c = TestClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/ws"))) {
         c.assertAlive();
       }
+      // the listener runs on the connection's executor; the pong above takes the fast path
+      await().until(() -> failures.size() == 1);
       assertThat(failures).hasSize(1);
     }
   }

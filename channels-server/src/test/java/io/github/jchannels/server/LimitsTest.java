@@ -5,15 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.jchannels.core.EventRegistry;
+import io.github.jchannels.core.time.FakeScheduler;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Every limit at its limit, and the production defaults as values. */
 class LimitsTest {
   ChannelServer server;
+  /** Protocol time for the timer tests: advanced explicitly, never waited for. */
+  final FakeScheduler time = new FakeScheduler();
 
   @AfterEach
   void stop() {
@@ -141,7 +146,8 @@ class LimitsTest {
 
   @Test
   void rateWindowResets() {
-    URI uri = start(ServerLimits.builder().inboundRate(2, Duration.ofSeconds(1)).build());
+    URI uri = start(ChannelServer.builder().scheduler(time)
+        .limits(ServerLimits.builder().inboundRate(2, Duration.ofSeconds(1)).build()));
     try (TestClient c = TestClient.connect(uri)) {
       for (int i = 0; i < 3; i++) { // a burst within one window
         c.send("global", "ping", "{\"timestamp\":" + i + "}", null);
@@ -149,51 +155,59 @@ class LimitsTest {
       assertThat(c.take().get("type").asText()).isEqualTo("pong");
       assertThat(c.take().get("type").asText()).isEqualTo("pong");
       c.takeError("rate_limited");
-      // later pings are answered again once the window has passed
-      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
-        c.send("global", "ping", "{\"timestamp\":4}", null);
-        String m = c.messages.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-        return m != null && m.contains("pong");
-      });
-      assertThat(c.isOpen()).isTrue();
+      time.advance(Duration.ofSeconds(1));
+      c.assertAlive(); // a new window: answered again
+      assertThat(c.messages).isEmpty();
     }
   }
 
   @Test
   void halfHandshakeIsDroppedAfterTheHandshakeTimeout() throws Exception {
-    start(ServerLimits.builder().handshakeTimeout(Duration.ofMillis(300)).build());
+    start(ChannelServer.builder().scheduler(time)
+        .limits(ServerLimits.builder().handshakeTimeout(Duration.ofMillis(300)).build()));
+    int timers = time.pending(); // the ping timer
     try (RawSocket raw = new RawSocket(server.port(), 0)) {
-      long t0 = System.nanoTime();
       raw.write(RawSocket.request("/ws", false)); // no blank line: the handshake never ends
-      assertThat(raw.isClosedByPeer()).isTrue(); // blocks until the server drops it
-      long ms = (System.nanoTime() - t0) / 1_000_000;
-      assertThat(ms).isBetween(250L, 5000L);
+      time.awaitPending(timers + 1, Duration.ofSeconds(10)); // its deadline, armed at accept
+      time.advance(Duration.ofMillis(299));
+      assertThat(server.metrics().handshakeTimeouts()).isZero();
+      time.advance(Duration.ofMillis(1));
+      assertThat(raw.isClosedByPeer()).isTrue();
     }
     assertThat(server.metrics().handshakeTimeouts()).isEqualTo(1);
   }
 
   @Test
-  void authenticatorSlowerThanTheHandshakeTimeoutCloses1011WithoutConnected() {
+  void authenticatorSlowerThanTheHandshakeTimeoutCloses1011WithoutConnected() throws Exception {
+    CountDownLatch called = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    URI uri = start(ChannelServer.builder()
+    URI uri = start(ChannelServer.builder().scheduler(time)
         .authenticator(h -> {
+          called.countDown();
           release.await(); // a deliberately stuck identity service
-          return java.util.Optional.empty();
+          return Optional.empty();
         })
         .limits(ServerLimits.builder().handshakeTimeout(Duration.ofSeconds(1)).build()));
     try (TestClient c = TestClient.open(uri)) {
+      assertThat(called.await(10, TimeUnit.SECONDS)).isTrue();
+      time.advance(Duration.ofSeconds(1));
       assertThat(c.awaitClose()).isEqualTo(1011);
       assertThat(c.messages).isEmpty();
     } finally {
       release.countDown();
     }
     assertThat(server.metrics().handshakeTimeouts()).isEqualTo(1);
+    assertThat(server.metrics().closesByCode()).containsEntry(1011, 1L); // counted once
   }
 
   @Test
   void silentTcpConnectionIsDroppedAfterTheHandshakeTimeout() throws Exception {
-    start(ServerLimits.builder().handshakeTimeout(Duration.ofMillis(200)).build());
+    start(ChannelServer.builder().scheduler(time)
+        .limits(ServerLimits.builder().handshakeTimeout(Duration.ofMillis(200)).build()));
+    int timers = time.pending();
     try (RawSocket raw = new RawSocket(server.port(), 0)) {
+      time.awaitPending(timers + 1, Duration.ofSeconds(10));
+      time.advance(Duration.ofMillis(200));
       assertThat(raw.isClosedByPeer()).isTrue();
     }
   }
@@ -240,7 +254,7 @@ class LimitsTest {
     try (TestClient c = TestClient.connect(uri)) {
       c.join("work:p", false);
       c.send("work:p", "slow", "{\"millis\":0}", null);
-      assertThat(started.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
       String note = "{\"text\":\"" + "n".repeat(550) + "\"}"; // about 600 bytes a frame
       for (int i = 0; i < 3; i++) { // 1800 bytes wait: under the limit
         c.send("work:p", "note", note, null);
@@ -255,24 +269,41 @@ class LimitsTest {
 
   @Test
   void deadPeerIsClosedByWebSocketPings() throws Exception {
-    start(ServerLimits.builder().pingInterval(Duration.ofSeconds(1)).build());
+    start(ChannelServer.builder().scheduler(time)
+        .limits(ServerLimits.builder().pingInterval(Duration.ofMillis(800)).build()));
     try (RawSocket raw = new RawSocket(server.port(), 0)) {
       raw.write(RawSocket.request("/ws", true));
       assertThat(raw.readHead()).startsWith("HTTP/1.1 101");
       await().until(() -> server.connections().size() == 1);
-      // the raw peer never answers pings: closed after about 1.5 intervals
-      await().atMost(Duration.ofSeconds(6)).until(() -> server.connections().isEmpty());
+      time.advance(Duration.ofMillis(800)); // a ping, never answered
+      time.advance(Duration.ofMillis(400)); // silent for 1.2 s: not yet 1.5 intervals
+      assertThat(server.connections()).hasSize(1);
+      time.advance(Duration.ofMillis(400)); // silent for 1.6 s: dropped
+      assertThat(raw.awaitEof()).isTrue();
+      await().until(() -> server.connections().isEmpty());
     }
   }
 
   @Test
   void livePeerAnswersPingsAndStaysOpen() {
-    // 2 s pings: a peer silent for 3 s would be closed; a loaded machine still pongs in time
-    URI uri = start(ServerLimits.builder().pingInterval(Duration.ofSeconds(2)).build());
+    URI uri = start(ChannelServer.builder().scheduler(time)
+        .limits(ServerLimits.builder().pingInterval(Duration.ofSeconds(2)).build()));
     try (TestClient c = TestClient.connect(uri)) { // Java-WebSocket clients answer pings
-      await().during(Duration.ofMillis(4500)).atMost(Duration.ofSeconds(8))
-          .until(() -> c.isOpen() && server.connections().size() == 1);
-      c.assertAlive();
+      for (int i = 0; i < 4; i++) {
+        time.advance(Duration.ofSeconds(2)); // a ping
+        // two round trips: the client read the ping and queued its pong before the second
+        // ping of ours, so the server has read the pong when the second pong comes back
+        c.assertAlive();
+        c.assertAlive();
+      }
+      assertThat(c.isOpen()).isTrue();
+      assertThat(server.connections()).hasSize(1);
     }
+  }
+
+  @Test
+  void pingIntervalMayBeAnyDuration() {
+    assertThat(ServerLimits.builder().pingInterval(Duration.ofMillis(1500)).build()
+        .pingInterval()).isEqualTo(Duration.ofMillis(1500));
   }
 }

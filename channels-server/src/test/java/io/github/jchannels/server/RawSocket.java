@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /** A hand-driven TCP client for what WebSocket clients will not do: half handshakes, not reading. */
@@ -94,6 +95,21 @@ final class RawSocket implements AutoCloseable {
   boolean isClosedByPeer() {
     try {
       return in.read() < 0;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  /** Skips whatever the server still sends; true once it ended the TCP connection. */
+  boolean awaitEof() {
+    byte[] buf = new byte[4096];
+    try {
+      while (in.read(buf) >= 0) {
+        // skip
+      }
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
     } catch (IOException e) {
       return true;
     }
