@@ -1,7 +1,8 @@
 #!/bin/sh
 # Starts the demo (built by `mvn -q -DskipTests install`) with a Java 21 or newer, which the
 # default `java` may not be: tries $JAVA_HOME, the `java` on the PATH, then the usual JDK folders.
-#   examples/demo.sh [--port 8080] [--token demo-token] [--shell] [--origin URL] [--help]
+#   examples/demo.sh [--port 8080] [--token demo-token] [--shell] [--origin URL]
+#                    [--transport jakarta|jws] [--help]
 #   examples/demo.sh chat [--session demo] hello there        (the Java CLI client)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeoutException;
  * message and prints the stream as it arrives; without a message it listens until Ctrl+C.
  *
  * <pre>
- *   java -jar examples/target/channels-demo.jar chat [--url ws://127.0.0.1:8081/ws]
+ *   java -jar examples/target/channels-demo.jar chat [--url ws://127.0.0.1:8080/ws]
  *       [--token demo-token] [--session demo] [--timeout 30] hello there
  * </pre>
  */
@@ -45,7 +45,7 @@ public final class ChatCli {
 
   /** Runs the client; returns the process exit code (0 when the stream completed). */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    String url = "ws://127.0.0.1:8081/ws";
+    String url = "ws://127.0.0.1:8080/ws";
     String token = "demo-token";
     String session = "demo";
     long timeoutSeconds = 30;
@@ -58,7 +58,7 @@ public final class ChatCli {
           case "--session" -> session = args[++i];
           case "--timeout" -> timeoutSeconds = Long.parseLong(args[++i]);
           case "--help", "-h" -> {
-            out.println("Usage: chat [--url ws://127.0.0.1:8081/ws] [--token demo-token]"
+            out.println("Usage: chat [--url ws://127.0.0.1:8080/ws] [--token demo-token]"
                 + " [--session demo] [--timeout 30] [MESSAGE...]");
             return 0;
           }

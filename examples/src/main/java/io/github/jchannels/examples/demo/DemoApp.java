@@ -2,6 +2,7 @@ package io.github.jchannels.examples.demo;
 
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.SessionEvent;
+import io.github.jchannels.jakarta.JakartaTransport;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ConnectionInfo;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -25,9 +27,14 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The whole demo in one object: a {@link ChannelServer} on the WebSocket port ({@code /ws}, and
- * {@code /shell} with {@code --shell}), the {@link FakeAgent} answering {@code send_message},
- * and the {@link WebServer} with the page, {@code /config.json} and the inspector.
+ * The whole demo in one object: a {@link ChannelServer} ({@code /ws}, and {@code /shell} with
+ * {@code --shell}), the {@link FakeAgent} answering {@code send_message}, and the page,
+ * {@code /config.json} and the inspector ({@link WebContent}).
+ *
+ * <p>By default everything is on one port: embedded Jetty ({@link JettyWebServer}) serves the
+ * HTTP side, and the channels server runs on channels-jakarta's transport in the same Jetty.
+ * With {@code --transport jws} the channels server has a port of its own (Java-WebSocket) and
+ * the JDK's HTTP server ({@link WebServer}) serves the rest.
  *
  * <p>{@link #restartChannels()} closes the channels server (every client sees 1001) and starts
  * a new one on the same port, as a redeploy would: the end-to-end test uses it to check that
@@ -39,7 +46,9 @@ public final class DemoApp implements AutoCloseable {
 
   private final DemoOptions options;
   private final FakeAgent agent;
-  private final WebServer web;
+  private final DemoHttp web;
+  /** The Jetty server when the channels server runs in it (the default); else null. */
+  private final @Nullable JettyWebServer jetty;
   private final Instant startedAt = Instant.now();
   private final Object lock = new Object();
   /** The running channels server; replaced by {@link #restartChannels()}. Guarded by lock. */
@@ -53,12 +62,18 @@ public final class DemoApp implements AutoCloseable {
   private DemoApp(DemoOptions options) throws IOException {
     this.options = options;
     this.agent = new FakeAgent(options.wordDelay());
-    this.web = new WebServer(options.host(), options.port(), this::config, this::inspect,
-        options.token());
+    WebContent content = new WebContent(this::config, this::inspect, options.token());
+    if (options.transport() == DemoOptions.Transport.JAKARTA) {
+      this.jetty = new JettyWebServer(options.host(), options.port(), content);
+      this.web = jetty;
+    } else {
+      this.jetty = null;
+      this.web = new WebServer(options.host(), options.port(), content);
+    }
     try {
       this.origins = origins(options, web.port());
       startChannels(options.wsPort());
-      this.wsPort = channels.port();
+      this.wsPort = jetty != null ? web.port() : channels.port();
     } catch (RuntimeException e) {
       web.close();
       agent.close();
@@ -66,7 +81,7 @@ public final class DemoApp implements AutoCloseable {
     }
   }
 
-  /** Starts the demo: both ports are bound when this returns. */
+  /** Starts the demo: its port (both, with {@code --transport jws}) is bound when this returns. */
   public static DemoApp start(DemoOptions options) throws IOException {
     return new DemoApp(options);
   }
@@ -91,7 +106,7 @@ public final class DemoApp implements AutoCloseable {
     return web.port();
   }
 
-  /** The WebSocket port. */
+  /** The WebSocket port (the HTTP port on the default transport). */
   public int wsPort() {
     return wsPort;
   }
@@ -116,11 +131,20 @@ public final class DemoApp implements AutoCloseable {
       ShellEndpoint endpoint = options.shell() ? DemoShell.endpoint(authenticator(options.token()))
           : null;
       ChannelServer.Builder b = channelsBuilder(port);
+      JakartaTransport transport = null;
+      if (jetty != null) {
+        transport = JakartaTransport.create();
+        b.transport(transport);
+      }
       if (endpoint != null) {
         endpoint.mountOn(b);
       }
       try {
-        this.channels = b.build().start();
+        ChannelServer server = b.build().start();
+        if (jetty != null && transport != null) {
+          jetty.transport(transport);
+        }
+        this.channels = server;
         this.shell = endpoint;
       } catch (RuntimeException e) {
         if (endpoint != null) {
@@ -221,6 +245,7 @@ public final class DemoApp implements AutoCloseable {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("startedAt", startedAt.toString());
     out.put("wsUrl", wsUrl());
+    out.put("transport", options.transport().name().toLowerCase(Locale.ROOT));
     out.put("shellEnabled", options.shell());
     out.put("channels", subscribers);
     out.put("connections", conns);

@@ -13,7 +13,8 @@ class DemoOptionsTest {
   void defaultsAreThoseTheReadmeDocuments() {
     DemoOptions d = DemoOptions.parse();
     assertThat(d.port()).isEqualTo(8080);
-    assertThat(d.wsPort()).isEqualTo(8081);
+    assertThat(d.wsPort()).as("one port").isEqualTo(8080);
+    assertThat(d.transport()).isEqualTo(DemoOptions.Transport.JAKARTA);
     assertThat(d.token()).isEqualTo("demo-token");
     assertThat(d.host()).isEqualTo("127.0.0.1");
     assertThat(d.shell()).isFalse();
@@ -26,7 +27,7 @@ class DemoOptionsTest {
         "--origin", "https://a.example,https://b.example", "--origin=http://c", "--word-delay",
         "5");
     assertThat(d.port()).isEqualTo(9000);
-    assertThat(d.wsPort()).isEqualTo(9001);
+    assertThat(d.wsPort()).isEqualTo(9000);
     assertThat(d.token()).isEqualTo("s3cret");
     assertThat(d.shell()).isTrue();
     assertThat(d.origins()).isEqualTo(List.of("https://a.example", "https://b.example",
@@ -36,8 +37,26 @@ class DemoOptionsTest {
 
   @Test
   void portZeroMeansAnyFreePortForBoth() {
-    DemoOptions d = DemoOptions.parse("--port", "0");
-    assertThat(d.wsPort()).isZero();
+    assertThat(DemoOptions.parse("--port", "0").wsPort()).isZero();
+    assertThat(DemoOptions.parse("--port", "0", "--transport", "jws").wsPort()).isZero();
+  }
+
+  @Test
+  void javaWebSocketTransportHasItsOwnPortNextToThePage() {
+    DemoOptions d = DemoOptions.parse("--transport", "jws");
+    assertThat(d.transport()).isEqualTo(DemoOptions.Transport.JWS);
+    assertThat(d.port()).isEqualTo(8080);
+    assertThat(d.wsPort()).isEqualTo(8081);
+    assertThat(DemoOptions.parse("--transport=jws", "--port", "9000", "--ws-port", "9100")
+        .wsPort()).isEqualTo(9100);
+  }
+
+  @Test
+  void wsPortWithoutTheJwsTransportIsRefused() {
+    assertThatThrownBy(() -> DemoOptions.parse("--ws-port", "9100"))
+        .hasMessageContaining("--ws-port").hasMessageContaining("--transport jws");
+    assertThatThrownBy(() -> DemoOptions.parse("--transport", "netty"))
+        .hasMessageContaining("--transport");
   }
 
   @Test
