@@ -61,14 +61,20 @@ abstract class ChannelServerCases {
   void javaClientSubscribesAndReceivesABroadcastSerialisedOnce() throws Exception {
     int port = start();
     BlockingQueue<SessionEvent> got = new LinkedBlockingQueue<>();
+    BlockingQueue<SessionEvent> welcomes = new LinkedBlockingQueue<>();
     Consumer<SessionEvent> outputs = e -> {
       if (e instanceof SessionEvent.StreamOutput) {
         got.add(e);
+      } else {
+        welcomes.add(e);
       }
     };
     try (ChannelClient a = client(port); ChannelClient b = client(port)) {
       a.subscribe(Channels.session("s1"), outputs).joined().get(10, TimeUnit.SECONDS);
       b.subscribe(Channels.session("s1"), outputs).joined().get(10, TimeUnit.SECONDS);
+      for (int i = 0; i < 2; i++) { // the welcome events are encoded after the joins complete
+        assertThat(welcomes.poll(10, TimeUnit.SECONDS)).isNotNull();
+      }
       long before = server.metrics().encodedFrames();
       int n = server.broadcast(Channels.session("s1"),
           new SessionEvent.StreamOutput("s1", "hi", 1L));

@@ -6,23 +6,23 @@ import jakarta.servlet.ServletContextListener;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.jspecify.annotations.Nullable;
 
 /** Jetty 12 (ee10) with its Jakarta WebSocket server. */
 final class EmbeddedJetty implements EmbeddedContainer {
   private final Server server;
-  private final ServerConnector connector;
+  private @Nullable ServerConnector connector;
 
   EmbeddedJetty() {
     QueuedThreadPool pool = new QueuedThreadPool(64, 4);
     pool.setName("test-jetty");
     server = new Server(pool);
-    connector = new ServerConnector(server);
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
-    server.addConnector(connector);
   }
 
   @Override
@@ -31,7 +31,23 @@ final class EmbeddedJetty implements EmbeddedContainer {
   }
 
   @Override
-  public EmbeddedJetty start(Consumer<ServletContext> init) throws Exception {
+  public EmbeddedJetty start(Consumer<ServletContext> init, @Nullable KeyStoreFile keyStore)
+      throws Exception {
+    ServerConnector c;
+    if (keyStore == null) {
+      c = new ServerConnector(server);
+    } else {
+      SslContextFactory.Server tls = new SslContextFactory.Server();
+      tls.setKeyStorePath(keyStore.path().toString());
+      tls.setKeyStorePassword(keyStore.password());
+      tls.setKeyStoreType("PKCS12");
+      c = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+          new HttpConnectionFactory());
+    }
+    c.setHost("127.0.0.1");
+    c.setPort(0);
+    server.addConnector(c);
+    connector = c;
     ServletContextHandler context = new ServletContextHandler("/");
     JakartaWebSocketServletContainerInitializer.configure(context, null);
     context.addEventListener(new ServletContextListener() {
@@ -47,7 +63,8 @@ final class EmbeddedJetty implements EmbeddedContainer {
 
   @Override
   public int port() {
-    return connector.getLocalPort();
+    ServerConnector c = connector;
+    return c == null ? -1 : c.getLocalPort();
   }
 
   @Override

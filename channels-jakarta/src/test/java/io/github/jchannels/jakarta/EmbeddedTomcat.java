@@ -2,6 +2,8 @@ package io.github.jchannels.jakarta;
 
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +13,10 @@ import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.net.SSLHostConfig;
+import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 import org.apache.tomcat.websocket.server.WsSci;
+import org.jspecify.annotations.Nullable;
 
 /** Tomcat 11 embedded with its WebSocket support ({@code tomcat-embed-websocket}). */
 final class EmbeddedTomcat implements EmbeddedContainer {
@@ -34,7 +39,21 @@ final class EmbeddedTomcat implements EmbeddedContainer {
   }
 
   @Override
-  public EmbeddedTomcat start(Consumer<ServletContext> init) throws Exception {
+  public EmbeddedTomcat start(Consumer<ServletContext> init, @Nullable KeyStoreFile keyStore)
+      throws Exception {
+    if (keyStore != null) {
+      connector.setSecure(true);
+      connector.setScheme("https");
+      connector.setProperty("SSLEnabled", "true");
+      SSLHostConfig ssl = new SSLHostConfig();
+      SSLHostConfigCertificate cert = new SSLHostConfigCertificate(ssl,
+          SSLHostConfigCertificate.Type.UNDEFINED);
+      cert.setCertificateKeystoreFile(keyStore.path().toString());
+      cert.setCertificateKeystorePassword(keyStore.password());
+      cert.setCertificateKeystoreType("PKCS12");
+      ssl.addCertificate(cert);
+      connector.addSslHostConfig(ssl);
+    }
     Context ctx = tomcat.addContext("", base.toString());
     ctx.addServletContainerInitializer(new WsSci(), null);
     ctx.addServletContainerInitializer((classes, servletContext) -> init.accept(servletContext),
@@ -42,6 +61,11 @@ final class EmbeddedTomcat implements EmbeddedContainer {
     // Tomcat runs filters only for requests that map to a servlet
     Tomcat.addServlet(ctx, "default", new HttpServlet() {
       private static final long serialVersionUID = 1L;
+
+      @Override
+      protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.sendError(404);
+      }
     });
     ctx.addServletMappingDecoded("/", "default");
     tomcat.start();

@@ -1,6 +1,7 @@
 package io.github.jchannels.jakarta.internal;
 
 import io.github.jchannels.core.Frame;
+import io.github.jchannels.core.time.Scheduler;
 import io.github.jchannels.server.Handshake;
 import io.github.jchannels.server.ServerLimits;
 import io.github.jchannels.server.transport.ConnectionEvents;
@@ -56,6 +57,7 @@ public final class JakartaConnection implements TransportConnection {
   private record CloseRequest(int code, String reason) {}
 
   private final Executor executor;
+  private final Scheduler scheduler;
   private final ServerLimits limits;
   private final Object eventsLock = new Object();
   /** Set right after {@code connecting}; null only before. Calls guarded by eventsLock. */
@@ -79,8 +81,10 @@ public final class JakartaConnection implements TransportConnection {
   /** The upgrade request; null before the filter read it. */
   private volatile @Nullable Handshake handshake;
 
-  JakartaConnection(Executor executor, ServerLimits limits, TransportState state) {
+  JakartaConnection(Executor executor, Scheduler scheduler, ServerLimits limits,
+      TransportState state) {
     this.executor = executor;
+    this.scheduler = scheduler;
     this.limits = limits;
     this.state = state;
     state.added(this);
@@ -337,6 +341,19 @@ public final class JakartaConnection implements TransportConnection {
         Containers.abort(s);
       }
     });
+    // The close handshake is bounded by the close timeout. Where the container reports the
+    // close before the peer answered (Tomcat), the core no longer watches it: drop the socket
+    // here if the peer has not answered by then.
+    try {
+      scheduler.schedule(limits.closeTimeout(), () -> {
+        if (Containers.stillConnected(s)) {
+          log.debug("Close handshake of {} timed out; dropping it", s.getId());
+          run(() -> Containers.abort(s));
+        }
+      });
+    } catch (RuntimeException e) {
+      log.trace("Scheduler stopped", e);
+    }
   }
 
   @Override

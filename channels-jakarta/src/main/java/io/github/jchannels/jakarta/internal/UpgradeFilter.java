@@ -89,7 +89,8 @@ public final class UpgradeFilter implements Filter {
 
   private void upgrade(HttpServletRequest req, HttpServletResponse resp, TransportContext ctx,
       String path) throws IOException {
-    JakartaConnection conn = new JakartaConnection(ctx.executor(), ctx.limits(), state);
+    JakartaConnection conn = new JakartaConnection(ctx.executor(), ctx.scheduler(), ctx.limits(),
+        state);
     ConnectionEvents events = ctx.connecting(conn);
     conn.events(events);
     Handshake handshake = handshake(req, path);
@@ -203,6 +204,8 @@ public final class UpgradeFilter implements Filter {
       return;
     }
     resp.setStatus(status);
+    // a refused upgrade ends the connection (no keep-alive: the peer wanted a WebSocket)
+    resp.setHeader("Connection", "close");
     resp.setContentType("text/plain;charset=utf-8");
     resp.setHeader("Cache-Control", "no-store");
     byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);

@@ -1,0 +1,9 @@
+package io.github.jchannels.jakarta;
+
+/** The server transport kit on the Jakarta transport in Tomcat 11. */
+class TomcatTransportKitTest extends JakartaKitCases {
+  @Override
+  EmbeddedContainer newContainer() throws Exception {
+    return new EmbeddedTomcat();
+  }
+}
