@@ -708,7 +708,9 @@ public abstract class ServerTransportKit {
   @Test
   void slowConsumerIsClosedWith1013WhileAReaderKeepsUp() throws Exception {
     long limit = 256 * 1024;
-    Running r = serve(builder().limits(ServerLimits.builder().maxBufferedBytes(limit).build()));
+    // the outbound budget must hold one whole frame, so the frame limit goes down with it
+    Running r = serve(builder().limits(ServerLimits.builder()
+        .maxFrameSize(64 * 1024).maxBufferedBytes(limit).build()));
     KitClient slow = KitClient.open(r.uri("/ws"), Map.of(), null, 4096);
     clients.add(slow);
     assertThat(slow.status()).isEqualTo(101);
