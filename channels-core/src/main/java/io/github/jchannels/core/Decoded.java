@@ -8,8 +8,19 @@ import org.jspecify.annotations.Nullable;
  */
 public sealed interface Decoded {
 
-  /** An event of a non-global family, bound to its record. */
-  record Message(Channel<?> channel, Event event, @Nullable String ref) implements Decoded {}
+  /**
+   * An event of a non-global family, bound to its record. {@code position} is the event's
+   * {@code epoch} and {@code seq} (PROTOCOL.md section 11) when a client codec decoded a
+   * broadcast on a channel with history; null otherwise (a server codec ignores both fields).
+   */
+  record Message(Channel<?> channel, Event event, @Nullable String ref,
+      GlobalEvent.@Nullable Since position) implements Decoded {
+
+    /** A message without a stream position. */
+    public Message(Channel<?> channel, Event event, @Nullable String ref) {
+      this(channel, event, ref, null);
+    }
+  }
 
   /** A {@code global} event (subscribe, ping, connected, pong, error, ...). */
   record Control(GlobalEvent event, @Nullable String ref) implements Decoded {}

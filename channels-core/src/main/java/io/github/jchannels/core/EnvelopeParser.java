@@ -80,8 +80,25 @@ final class EnvelopeParser {
       case EventRegistry.Resolution.UnknownFamily u -> reject(ErrorCode.UNKNOWN_CHANNEL,
           "no family '" + u.resource() + "' is registered", channelName, ref);
       case EventRegistry.Resolution.Known k ->
-          new EnvelopeResult.Parsed(k.channel(), channelName, type, data, ref);
+          new EnvelopeResult.Parsed(k.channel(), channelName, type, data, ref,
+              position(root));
     };
+  }
+
+  /**
+   * The frame's stream position: {@code seq} an integer of 1 or more and {@code epoch} a string
+   * of 1-64 characters, both present; otherwise null (a malformed position is ignored, as a
+   * version 1 peer ignores both fields).
+   */
+  private static GlobalEvent.@Nullable Since position(JsonNode root) {
+    JsonNode seq = root.get("seq");
+    JsonNode epoch = root.get("epoch");
+    if (seq == null || epoch == null || !seq.isIntegralNumber() || !seq.canConvertToLong()
+        || seq.longValue() < 1 || !epoch.isTextual() || epoch.textValue().isEmpty()
+        || epoch.textValue().length() > 64) {
+      return null;
+    }
+    return new GlobalEvent.Since(epoch.textValue(), seq.longValue());
   }
 
   private static EnvelopeResult reject(ErrorCode code, String message, @Nullable String channel,

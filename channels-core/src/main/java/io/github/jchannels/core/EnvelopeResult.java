@@ -9,9 +9,13 @@ import org.jspecify.annotations.Nullable;
  */
 sealed interface EnvelopeResult {
 
-  /** A well-formed envelope on a channel of a registered family; {@code data} is not bound. */
+  /**
+   * A well-formed envelope on a channel of a registered family; {@code data} is not bound.
+   * {@code position} is the frame's {@code epoch} and {@code seq} when it carries both, well
+   * formed (PROTOCOL.md section 11), else null.
+   */
   record Parsed(Channel<?> channel, String channelName, String type, JsonNode data,
-      @Nullable String ref) implements EnvelopeResult {}
+      @Nullable String ref, GlobalEvent.@Nullable Since position) implements EnvelopeResult {}
 
   /** A frame rejected before its data was looked at. */
   record Rejected(Decoded.Failure failure) implements EnvelopeResult {}

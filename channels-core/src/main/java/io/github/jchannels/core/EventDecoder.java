@@ -67,7 +67,8 @@ final class EventDecoder {
     }
     return event instanceof GlobalEvent g
         ? new Decoded.Control(g, ref)
-        : new Decoded.Message(channel, event, ref);
+        : new Decoded.Message(channel, event, ref,
+            side == Codec.Side.CLIENT ? env.position() : null);
   }
 
   /** The outcome of binding {@code data} to an event record. */

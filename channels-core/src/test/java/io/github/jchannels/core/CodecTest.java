@@ -88,6 +88,28 @@ class CodecTest {
   }
 
   @Test
+  void aClientCodecReadsTheStreamPositionOfABroadcast() {
+    String base = "{\"channel\":\"session:1\",\"type\":\"stream_output\",\"data\":"
+        + "{\"sessionId\":\"1\",\"message\":\"hi\",\"timestamp\":7}";
+    SessionEvent.StreamOutput event = new SessionEvent.StreamOutput("1", "hi", 7);
+    assertThat(client.decode(base + ",\"seq\":42,\"epoch\":\"e7\"}")).isEqualTo(
+        new Decoded.Message(Channels.session("1"), event, null, new GlobalEvent.Since("e7", 42)));
+    // malformed or partial positions are ignored, as a version 1 peer ignores both fields
+    for (String tail : List.of("}", ",\"seq\":42}", ",\"epoch\":\"e7\"}",
+        ",\"seq\":0,\"epoch\":\"e7\"}", ",\"seq\":\"42\",\"epoch\":\"e7\"}",
+        ",\"seq\":4.5,\"epoch\":\"e7\"}", ",\"seq\":42,\"epoch\":\"\"}",
+        ",\"seq\":42,\"epoch\":\"" + "x".repeat(65) + "\"}")) {
+      assertThat(client.decode(base + tail)).as(tail)
+          .isEqualTo(new Decoded.Message(Channels.session("1"), event, null));
+    }
+    // a server codec never takes a position from a client
+    String send = "{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":"
+        + "{\"message\":\"hi\"},\"seq\":3,\"epoch\":\"e7\"}";
+    assertThat(server.decode(send)).isInstanceOfSatisfying(Decoded.Message.class,
+        m -> assertThat(m.position()).isNull());
+  }
+
+  @Test
   void encodesTheEnvelopeOfTheProtocol() {
     Frame f =
         server.encode(Channels.session("abc123"), new SessionEvent.StreamOutput("abc123", "hi", 7),

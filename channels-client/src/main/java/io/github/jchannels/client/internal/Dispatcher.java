@@ -62,7 +62,7 @@ final class Dispatcher {
       if (!current) {
         // a connection given up on (timeout, overflow): its late events were received and
         // still reach the handlers, in order; nothing else of it matters any more
-        if (d instanceof Decoded.Message m) {
+        if (d instanceof Decoded.Message m && admitted(a, m)) {
           handedOver = true;
           emit(m, size);
         }
@@ -83,8 +83,10 @@ final class Dispatcher {
         }
         case Decoded.Message m -> {
           joins.message(m.channel());
-          handedOver = true;
-          emit(m, size);
+          if (admitted(a, m)) {
+            handedOver = true;
+            emit(m, size);
+          }
         }
       }
     } finally {
@@ -92,6 +94,12 @@ final class Dispatcher {
         inbound.handled(size);
       }
     }
+  }
+
+  /** Recovery: an event with a stream position is delivered once, and never after a gap. */
+  private boolean admitted(Attempt a, Decoded.Message m) {
+    GlobalEvent.Since at = m.position();
+    return at == null || joins.admit(a, m.channel(), at);
   }
 
   private void emit(Decoded.Message m, long size) {
@@ -128,7 +136,7 @@ final class Dispatcher {
           a.heartbeat.pong(p.timestamp());
         }
       }
-      case GlobalEvent.SubscriptionSuccess ok -> joins.subscribed(ok.channel(), ref);
+      case GlobalEvent.SubscriptionSuccess ok -> joins.subscribed(ok, ref);
       case GlobalEvent.SubscriptionError err -> {
         log.warn("Subscription to {} failed: {} {}", err.channel(), err.error(), err.message());
         joins.refused(err.channel(), ref, err.error(), err.message());

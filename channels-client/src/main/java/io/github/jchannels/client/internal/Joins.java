@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * timers) is a {@link Wire} in that connection's {@link Attempt}, gone with it. Confined to the
  * loop; futures complete on the callback thread.
  *
- * <p>Recovery (PROTOCOL.md section 11) adds the channel's last {@code (epoch, seq)} to
- * {@link Join}: it outlives connections, and {@link #send} is where {@code since} goes.
+ * <p>Recovery (PROTOCOL.md section 11): {@link Recovery} keeps each channel's last
+ * {@code (epoch, seq)}; {@link #send} puts it in {@code subscribe} as {@code since},
+ * {@link #subscribed} hands it the answer, and {@link #admit} checks every event with a
+ * position, resubscribing on a gap.
  */
 final class Joins {
   private static final Logger log = LoggerFactory.getLogger(Joins.class);
@@ -61,6 +63,8 @@ final class Joins {
     Cancellable retry = Cancellable.NONE;
     /** Join timeouts in a row on this connection (the backoff step of the next retry). */
     int timeouts;
+    /** The {@code since} of the pending {@code subscribe}, null when it had none. */
+    GlobalEvent.@Nullable Since since;
 
     void cancelTimers() {
       timeout.cancel();
@@ -79,6 +83,7 @@ final class Joins {
   /** Sends a frame on a ready connection. */
   private final BiConsumer<Attempt, Frames.Outgoing> transmit;
   private final Map<String, Join> joins = new LinkedHashMap<>();
+  private final Recovery recovery;
   /** The ready connection; null while not ready (joins are sent only then). */
   private @Nullable Attempt current;
 
@@ -95,6 +100,12 @@ final class Joins {
     this.joinTimeout = joinTimeout;
     this.errors = errors;
     this.transmit = transmit;
+    this.recovery = new Recovery(callbacks);
+  }
+
+  /** The channels' stream positions and the handles that observe their confirmations. */
+  Recovery recovery() {
+    return recovery;
   }
 
   /** Connection {@code a} became ready: join every channel on it. */
@@ -125,6 +136,7 @@ final class Joins {
     if (j == null) {
       return;
     }
+    recovery.forget(channel.name());
     callbacks.cancel(j.waiters);
     Attempt a = current;
     Wire w = a == null ? null : a.wires.remove(channel.name());
@@ -161,12 +173,38 @@ final class Joins {
   }
 
   /** {@code subscription_success}; matched by ref, else by channel. */
-  void subscribed(String channel, @Nullable String ref) {
-    Join j = joins.get(channel);
-    Wire w = wire(channel);
+  void subscribed(GlobalEvent.SubscriptionSuccess ok, @Nullable String ref) {
+    Join j = joins.get(ok.channel());
+    Wire w = wire(ok.channel());
     if (j != null && w != null && w.status == Status.PENDING) {
+      recovery.subscribed(j.channel, w.since, ok);
       succeeded(j, w);
     }
+  }
+
+  /**
+   * Whether an event of {@code channel} at {@code at}, from connection {@code a}, reaches the
+   * handlers: not a duplicate, and not after a gap. A gap on the ready connection makes the
+   * client resubscribe with its last position (once: not while a subscribe is pending).
+   */
+  boolean admit(Attempt a, Channel<?> channel, GlobalEvent.Since at) {
+    Join j = joins.get(channel.name());
+    if (j == null) {
+      return true; // no handler any more: the bus drops it
+    }
+    boolean live = a == current;
+    return switch (recovery.check(channel.name(), at, live)) {
+      case DELIVER -> true;
+      case DUPLICATE -> false;
+      case GAP -> {
+        Wire w = live ? a.wires.get(channel.name()) : null;
+        if (w != null && (w.status == Status.JOINED || w.status == Status.FAILED)
+            && !joinEvents.containsKey(channel.family())) {
+          send(a, j);
+        }
+        yield false;
+      }
+    };
   }
 
   /** {@code subscription_error}. */
@@ -282,9 +320,10 @@ final class Joins {
         return;
       }
     } else {
+      w.since = recovery.since(j.channel.name());
       frame = new Frames.Outgoing(Channels.global().name(), "subscribe",
-          codec.encode(Channels.global(), new GlobalEvent.Subscribe(j.channel.name()), ref),
-          null);
+          codec.encode(Channels.global(), new GlobalEvent.Subscribe(j.channel.name(), w.since),
+              ref), null);
     }
     String name = j.channel.name();
     w.timeout = timers.after(joinTimeout, () -> timedOut(a, name, ref)); // armed before it goes

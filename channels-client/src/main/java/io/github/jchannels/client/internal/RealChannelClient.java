@@ -9,6 +9,7 @@ import io.github.jchannels.client.ClientSubscription;
 import io.github.jchannels.client.ConnectionState;
 import io.github.jchannels.client.ListenerHandle;
 import io.github.jchannels.client.MessageLog;
+import io.github.jchannels.client.Subscribed;
 import io.github.jchannels.client.transport.TransportSocket;
 import io.github.jchannels.core.Channel;
 import io.github.jchannels.core.Channels;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -173,7 +175,7 @@ public final class RealChannelClient implements ChannelClient {
     if (!loop.post(() -> connector.joins().await(channel, joined))) {
       joined.completeExceptionally(new CancellationException("client is closed"));
     }
-    return new Handle(s, joined);
+    return new Handle(s, joined, connector.joins().recovery(), metrics);
   }
 
   @Override
@@ -402,13 +404,48 @@ public final class RealChannelClient implements ChannelClient {
   }
 
   /** What {@link #subscribe} returns. */
-  private static final class Handle implements ClientSubscription {
+  private static final class Handle implements ClientSubscription, Recovery.Observer {
     private final Subscription subscription;
     private final CompletableFuture<Void> joined;
+    private final Recovery recovery;
+    private final Metrics metrics;
+    private final Runnable unobserve;
+    private final List<Consumer<? super Subscribed>> onSubscribed =
+        new CopyOnWriteArrayList<>();
+    private final List<Consumer<? super Subscribed>> onStale = new CopyOnWriteArrayList<>();
 
-    Handle(Subscription subscription, CompletableFuture<Void> joined) {
+    Handle(Subscription subscription, CompletableFuture<Void> joined, Recovery recovery,
+        Metrics metrics) {
       this.subscription = subscription;
       this.joined = joined;
+      this.recovery = recovery;
+      this.metrics = metrics;
+      this.unobserve = recovery.observe(subscription.channel().name(), this);
+    }
+
+    @Override
+    public @Nullable Subscribed subscribed() {
+      return recovery.latest(subscription.channel().name());
+    }
+
+    @Override
+    public ListenerHandle onSubscribed(Consumer<? super Subscribed> listener) {
+      onSubscribed.add(listener);
+      return () -> onSubscribed.remove(listener);
+    }
+
+    @Override
+    public ListenerHandle onStale(Consumer<? super Subscribed> listener) {
+      onStale.add(listener);
+      return () -> onStale.remove(listener);
+    }
+
+    @Override
+    public void subscribed(Subscribed s) {
+      Recovery.fire(onSubscribed, s, metrics, "Subscribed");
+      if (s.stale()) {
+        Recovery.fire(onStale, s, metrics, "Stale");
+      }
     }
 
     @Override
@@ -423,6 +460,7 @@ public final class RealChannelClient implements ChannelClient {
 
     @Override
     public void close() {
+      unobserve.run();
       subscription.close();
       joined.cancel(false);
     }

@@ -7,6 +7,7 @@ import io.github.jchannels.client.ChannelClient;
 import io.github.jchannels.client.ChannelException;
 import io.github.jchannels.client.ClientSubscription;
 import io.github.jchannels.client.ConnectionState;
+import io.github.jchannels.client.Subscribed;
 import io.github.jchannels.client.internal.RealChannelClient;
 import io.github.jchannels.client.transport.ClientTransport;
 import io.github.jchannels.core.Channel;
@@ -17,6 +18,7 @@ import io.github.jchannels.core.time.FakeScheduler;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ServerLimits;
+import io.github.jchannels.server.broker.History;
 import java.net.URI;
 import java.security.Principal;
 import java.time.Duration;
@@ -166,6 +168,63 @@ public abstract class ClientCompatibilityKit {
     assertThat(got.takeEvent(SessionEvent.StreamOutput.class, WAIT).message()).isEqualTo("after");
     meanwhile.get(WAIT.toSeconds(), TimeUnit.SECONDS); // queued while away, answered after
     assertThat(serverGot).contains("meanwhile");
+  }
+
+  @Test
+  void aDroppedConnectionRecoversTheEventsMissedMeanwhileEachOnce() throws Exception {
+    ChannelServer server = server(0, ChannelServer.builder()
+        .history(Channels.SESSION, History.of(100, Duration.ofMinutes(5))));
+    TcpForwarder path = TcpForwarder.toLoopbackPort(server.port());
+    toClose.add(path);
+    ChannelClient client = client(ChannelClient.builder(path.wsUri("/ws"))
+        .unlimitedReconnectAttempts());
+    List<String> words = new CopyOnWriteArrayList<>();
+    RecordingHandler<SessionEvent> got = new RecordingHandler<>();
+    ClientSubscription sub = client.subscribe(S1, e -> {
+      if (e instanceof SessionEvent.StreamOutput o) {
+        words.add(o.message());
+      }
+      got.accept(e);
+    });
+    Recorder<Subscribed> confirmations = new Recorder<>("subscribed");
+    sub.onSubscribed(confirmations);
+    Recorder<Subscribed> stale = new Recorder<>("stale");
+    sub.onStale(stale);
+    client.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    Subscribed first = confirmations.take(WAIT);
+    assertThat(first.recoverable()).isTrue();
+    assertThat(first.wasRecovering()).isFalse();
+    for (int i = 1; i <= 5; i++) {
+      server.broadcast(S1, new SessionEvent.StreamOutput("s1", "w" + i, i));
+    }
+    awaitWord(got, "w5");
+    path.dropAll(); // the network path dies; the server keeps running
+    ConnectionState.Reconnecting r = states.takeState(ConnectionState.Reconnecting.class, WAIT);
+    for (int i = 6; i <= 10; i++) { // published while the client is away
+      server.broadcast(S1, new SessionEvent.StreamOutput("s1", "w" + i, i));
+    }
+    time.advance(r.delay());
+    states.takeReady(WAIT);
+    Subscribed again = confirmations.take(WAIT);
+    assertThat(again.wasRecovering()).isTrue();
+    assertThat(again.recovered()).isTrue();
+    assertThat(again.stale()).isFalse();
+    for (int i = 11; i <= 15; i++) {
+      server.broadcast(S1, new SessionEvent.StreamOutput("s1", "w" + i, i));
+    }
+    awaitWord(got, "w15");
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= 15; i++) {
+      expected.add("w" + i);
+    }
+    assertThat(words).as("nothing missing, nothing twice, in order").isEqualTo(expected);
+    assertThat(sub.subscribed()).isEqualTo(again);
+    stale.assertExhausted();
+  }
+
+  private static void awaitWord(RecordingHandler<SessionEvent> got, String word)
+      throws InterruptedException {
+    got.take(e -> e instanceof SessionEvent.StreamOutput o && o.message().equals(word), WAIT);
   }
 
   @Test
