@@ -15,10 +15,12 @@ import io.github.jchannels.server.broker.Broker;
 import io.github.jchannels.server.broker.BrokerException;
 import io.github.jchannels.server.broker.History;
 import io.github.jchannels.server.broker.InMemoryBroker;
+import io.github.jchannels.server.broker.PresenceEntry;
 import io.github.jchannels.server.internal.BrokerLink;
 import io.github.jchannels.server.internal.Endpoint;
 import io.github.jchannels.server.internal.Engine;
 import io.github.jchannels.server.internal.Metrics;
+import io.github.jchannels.server.internal.PresenceHub;
 import io.github.jchannels.server.internal.Route;
 import io.github.jchannels.server.internal.ServerCore;
 import io.github.jchannels.server.transport.ServerTransport;
@@ -69,6 +71,8 @@ public final class ChannelServer implements AutoCloseable, Publisher {
   private final Metrics metrics = new Metrics();
   /** Null when no family keeps history and no broker was given. */
   private final @Nullable BrokerLink brokerLink;
+  /** Null when no family has presence. */
+  private final @Nullable PresenceHub presenceHub;
 
   private ChannelServer(Config config) {
     this.config = config;
@@ -94,6 +98,14 @@ public final class ChannelServer implements AutoCloseable, Publisher {
         config.listeners, metrics, ServerCore.clock(scheduler), config.path);
     engine.publisher(this);
     this.brokerLink = brokerLink(config, engine, scheduler);
+    if (brokerLink != null && !config.presences.isEmpty()) {
+      this.presenceHub = new PresenceHub(config.presences, brokerLink.broker(), scheduler,
+          config.brokerTimeout, limits.maxFrameSize());
+      brokerLink.presence(presenceHub);
+      engine.presence(presenceHub);
+    } else {
+      this.presenceHub = null;
+    }
     List<Endpoint> endpoints = new ArrayList<>();
     endpoints.add(new Endpoint(config.path, config.authenticator, engine, true));
     for (EndpointSpec e : config.endpoints.values()) {
@@ -186,6 +198,17 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     return runtime.connection(connectionId);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException if the channel's family has no presence
+   */
+  @Override
+  public Map<String, List<PresenceEntry>> presence(Channel<?> channel) {
+    Objects.requireNonNull(channel, "channel");
+    return engine.presence(channel);
+  }
+
   /** How many connections are subscribed to {@code channel}. */
   public int subscriberCount(Channel<?> channel) {
     return engine.subscriberCount(channel.name());
@@ -220,6 +243,9 @@ public final class ChannelServer implements AutoCloseable, Publisher {
   @Override
   public void close() {
     runtime.close();
+    if (presenceHub != null) {
+      presenceHub.close();
+    }
     if (brokerLink != null) {
       brokerLink.close();
     }
@@ -236,13 +262,14 @@ public final class ChannelServer implements AutoCloseable, Publisher {
 
   private static @Nullable BrokerLink brokerLink(Config config, Engine engine,
       Scheduler scheduler) {
-    if (config.broker == null && config.histories.isEmpty()) {
+    if (config.broker == null && config.histories.isEmpty() && config.presences.isEmpty()) {
       return null;
     }
     Broker broker = config.broker != null ? config.broker
         : InMemoryBroker.builder().scheduler(scheduler).build();
     BrokerLink link = new BrokerLink(broker, config.broker == null, config.broker != null,
-        config.histories, config.recoveryLimit, config.brokerTimeout, engine.subscriptions());
+        config.histories, config.presences.keySet(), config.recoveryLimit, config.brokerTimeout,
+        engine.subscriptions());
     engine.broker(link);
     return link;
   }
@@ -267,12 +294,14 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     final @Nullable Scheduler scheduler;
     final @Nullable Broker broker;
     final Map<Family<?>, History> histories;
+    final Map<Family<?>, Presence> presences;
     final int recoveryLimit;
     final Duration brokerTimeout;
 
     Config(Builder b) {
       this.broker = b.broker;
       this.histories = Map.copyOf(b.histories);
+      this.presences = Map.copyOf(b.presences);
       this.recoveryLimit = b.recoveryLimit;
       this.brokerTimeout = b.brokerTimeout;
       this.host = b.host;
@@ -320,6 +349,7 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     private @Nullable Scheduler scheduler;
     private @Nullable Broker broker;
     private final Map<Family<?>, History> histories = new LinkedHashMap<>();
+    private final Map<Family<?>, Presence> presences = new LinkedHashMap<>();
     private int recoveryLimit = DEFAULT_RECOVERY_LIMIT;
     private Duration brokerTimeout = DEFAULT_BROKER_TIMEOUT;
 
@@ -349,6 +379,29 @@ public final class ChannelServer implements AutoCloseable, Publisher {
       } else {
         histories.remove(family);
       }
+      return this;
+    }
+
+    /**
+     * Keeps presence on {@code family}'s channels (PROTOCOL.md section 12): after each
+     * subscribe the connection gets {@code presence_state}, every subscriber gets
+     * {@code presence_diff}s (coalesced over {@link Presence#window()}) when connections join,
+     * leave or update their {@code meta} with {@code presence_update}, and
+     * {@link ChannelServer#presence(Channel)} tells who is there. Opt-in per family; the family
+     * must not define {@code presence_state}, {@code presence_diff} or {@code presence_update}
+     * (reserved). Entries live in the broker (an {@link InMemoryBroker} the server owns when
+     * none is given), so every node sees them.
+     */
+    public Builder presence(Family<?> family, Presence presence) {
+      Objects.requireNonNull(family, "family");
+      Objects.requireNonNull(presence, "presence");
+      for (String reserved : PresenceHub.RESERVED) {
+        if (family.type(reserved).isPresent()) {
+          throw new IllegalArgumentException("Family '" + family.name() + "' defines '"
+              + reserved + "', which is reserved in a family with presence");
+        }
+      }
+      presences.put(family, presence);
       return this;
     }
 
@@ -575,6 +628,7 @@ public final class ChannelServer implements AutoCloseable, Publisher {
         requireRegistered(h.family());
       }
       authorizers.keySet().forEach(this::requireRegistered);
+      presences.keySet().forEach(this::requireRegistered);
       return new ChannelServer(new Config(this));
     }
 

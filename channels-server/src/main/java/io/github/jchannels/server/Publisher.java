@@ -2,6 +2,10 @@ package io.github.jchannels.server;
 
 import io.github.jchannels.core.Channel;
 import io.github.jchannels.core.Event;
+import io.github.jchannels.server.broker.BrokerException;
+import io.github.jchannels.server.broker.PresenceEntry;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The narrow interface domain code depends on to emit events, instead of depending on the
@@ -38,4 +42,17 @@ public interface Publisher {
    * @return how many connections it was handed to
    */
   <E extends Event> int notice(Channel<E> channel, E event);
+
+  /**
+   * Who is on {@code channel} now, on every node (PROTOCOL.md section 12): its presence entries
+   * by key (the principal's name), one entry per connection, in join order. Blocks until the
+   * broker answers. The default (a {@code Publisher} without presence, such as a test fake)
+   * returns an empty map.
+   *
+   * @throws IllegalArgumentException if the channel's family has no presence
+   * @throws BrokerException if the broker failed or did not answer in time
+   */
+  default Map<String, List<PresenceEntry>> presence(Channel<?> channel) {
+    return Map.of();
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -172,6 +173,15 @@ final class TestClient implements AutoCloseable {
     assertThat(pong.get("type").asText()).as(pong.toString()).isEqualTo("pong");
     assertThat(pong.get("data").get("timestamp").asLong()).isEqualTo(ts);
     assertThat(pong.get("ref").asText()).isEqualTo("alive");
+  }
+
+  /** Drops the TCP connection without a close frame (as a crashed peer would). */
+  void drop() {
+    try {
+      ws.getSocket().close();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
   }
 
   int awaitClose() {

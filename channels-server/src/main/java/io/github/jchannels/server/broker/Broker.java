@@ -1,6 +1,8 @@
 package io.github.jchannels.server.broker;
 
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -88,6 +90,31 @@ public interface Broker extends AutoCloseable {
 
   /** The ids of the nodes that are alive now (this one included), for presence. */
   CompletionStage<Set<String>> liveNodes();
+
+  /**
+   * Applies a change to {@code channel}'s presence (PROTOCOL.md section 12): removes the
+   * {@link PresenceDiff#leaves()} (by connId) and stores the {@link PresenceDiff#joins()} as
+   * entries owned by this node, then delivers the diff to every node interested in the channel
+   * (this one too) through {@link BrokerListener#onPresence}, in the order the changes were
+   * applied. The entries of a node that dies disappear within the broker's presence
+   * time-to-live, and the leaves are delivered by the surviving nodes.
+   *
+   * <p>The default fails: a broker without presence. {@link InMemoryBroker} and
+   * {@code channels-redis}'s broker keep presence.
+   */
+  default CompletionStage<Void> updatePresence(String channel, PresenceDiff diff) {
+    return CompletableFuture.failedFuture(
+        new BrokerException(getClass().getName() + " does not keep presence"));
+  }
+
+  /**
+   * The current entries of {@code channel} on every node. Entries whose node stopped refreshing
+   * them are removed first, and their leaves delivered like any other diff.
+   */
+  default CompletionStage<List<PresenceEntry>> presence(String channel) {
+    return CompletableFuture.failedFuture(
+        new BrokerException(getClass().getName() + " does not keep presence"));
+  }
 
   /** Releases every connection, thread and timer of this broker. Idempotent. */
   @Override

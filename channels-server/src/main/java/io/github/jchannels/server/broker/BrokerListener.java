@@ -25,4 +25,11 @@ public interface BrokerListener {
    */
   default void onDiscontinuity(String channel, StreamPosition lastDelivered,
       StreamPosition resumedAt) {}
+
+  /**
+   * A change of {@code channel}'s presence, applied by this node or another (or the leaves of
+   * entries that expired). Called per channel in the order the changes were applied. The
+   * default does nothing.
+   */
+  default void onPresence(String channel, PresenceDiff diff) {}
 }

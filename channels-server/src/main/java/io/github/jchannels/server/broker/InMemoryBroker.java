@@ -53,6 +53,9 @@ public final class InMemoryBroker implements Broker {
   /** Access-ordered (least recently used first). Guarded by itself. */
   private final LinkedHashMap<String, Stream> streams = new LinkedHashMap<>(16, 0.75f, true);
   private final Set<String> interest = ConcurrentHashMap.newKeySet();
+  /** Channel → connId → entry, in join order. Each map guarded by itself; never empty. */
+  private final ConcurrentHashMap<String, LinkedHashMap<String, PresenceEntry>> presence =
+      new ConcurrentHashMap<>();
   /** Null until started. */
   private volatile @Nullable BrokerListener listener;
   private volatile boolean closed;
@@ -204,6 +207,54 @@ public final class InMemoryBroker implements Broker {
     return CompletableFuture.completedFuture(Set.of(nodeId));
   }
 
+  /**
+   * {@inheritDoc} In memory: the entries live in this process (one node, so no entry ever
+   * outlives its node), and the diff is delivered on the calling thread before the stage
+   * completes, in the order the changes were applied.
+   */
+  @Override
+  public CompletionStage<Void> updatePresence(String channel, PresenceDiff diff) {
+    Objects.requireNonNull(channel, "channel");
+    Objects.requireNonNull(diff, "diff");
+    if (closed) {
+      return closedStage();
+    }
+    presence.compute(channel, (k, entries) -> {
+      LinkedHashMap<String, PresenceEntry> m = entries != null ? entries : new LinkedHashMap<>();
+      for (PresenceEntry e : diff.leaves()) {
+        m.remove(e.connId());
+      }
+      for (PresenceEntry e : diff.joins()) {
+        m.put(e.connId(), e);
+      }
+      // Deliver inside compute: changes of one channel reach the listener in their order.
+      BrokerListener l = listener;
+      if (l != null && interest.contains(channel) && !diff.isEmpty()) {
+        try {
+          l.onPresence(channel, diff);
+        } catch (RuntimeException ex) {
+          log.warn("broker listener failed on a presence change of {}", channel, ex);
+        }
+      }
+      return m.isEmpty() ? null : m;
+    });
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletionStage<List<PresenceEntry>> presence(String channel) {
+    Objects.requireNonNull(channel, "channel");
+    if (closed) {
+      return closedStage();
+    }
+    List<PresenceEntry> out = new ArrayList<>();
+    presence.computeIfPresent(channel, (k, entries) -> {
+      out.addAll(entries.values());
+      return entries;
+    });
+    return CompletableFuture.completedFuture(List.copyOf(out));
+  }
+
   /** How many channels this broker tracks now (for tests and metrics). */
   public int channelCount() {
     synchronized (streams) {
@@ -222,6 +273,7 @@ public final class InMemoryBroker implements Broker {
       streams.clear();
     }
     interest.clear();
+    presence.clear();
     if (ownedScheduler != null) {
       ownedScheduler.close();
     }

@@ -9,6 +9,7 @@ import io.github.jchannels.server.broker.BrokerEvent;
 import io.github.jchannels.server.broker.BrokerException;
 import io.github.jchannels.server.broker.BrokerListener;
 import io.github.jchannels.server.broker.History;
+import io.github.jchannels.server.broker.PresenceDiff;
 import io.github.jchannels.server.broker.Recovery;
 import io.github.jchannels.server.broker.StreamPosition;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,6 +45,7 @@ public final class BrokerLink implements BrokerListener {
   private final boolean owned;
   private final boolean routesAll;
   private final Map<Family<?>, History> histories;
+  private final Set<Family<?>> presenceFamilies;
   private final int recoveryLimit;
   private final Duration timeout;
   private final SubscriptionManager subscriptions;
@@ -50,6 +53,7 @@ public final class BrokerLink implements BrokerListener {
   private final ConcurrentHashMap<String, Interest> interests = new ConcurrentHashMap<>();
   /** (connection, channel) → cursor, for channels with history. */
   private final ConcurrentHashMap<Key, Cursor> cursors = new ConcurrentHashMap<>();
+  private volatile @Nullable PresenceHub presenceHub;
 
   private record Key(Connection connection, String channel) {}
 
@@ -83,6 +87,17 @@ public final class BrokerLink implements BrokerListener {
   public BrokerLink(Broker broker, boolean owned, boolean routesAll,
       Map<Family<?>, History> histories, int recoveryLimit, Duration timeout,
       SubscriptionManager subscriptions) {
+    this(broker, owned, routesAll, histories, Set.of(), recoveryLimit, timeout, subscriptions);
+  }
+
+  /**
+   * A link that also routes the families of {@code presenceFamilies} through the broker (their
+   * presence lives there).
+   */
+  public BrokerLink(Broker broker, boolean owned, boolean routesAll,
+      Map<Family<?>, History> histories, Set<Family<?>> presenceFamilies, int recoveryLimit,
+      Duration timeout, SubscriptionManager subscriptions) {
+    this.presenceFamilies = Set.copyOf(presenceFamilies);
     this.broker = Objects.requireNonNull(broker, "broker");
     this.owned = owned;
     this.routesAll = routesAll;
@@ -97,6 +112,24 @@ public final class BrokerLink implements BrokerListener {
     broker.start(this);
   }
 
+  /** The broker. */
+  public Broker broker() {
+    return broker;
+  }
+
+  /** Where presence changes delivered by the broker go (null: nowhere). */
+  public void presence(@Nullable PresenceHub hub) {
+    this.presenceHub = hub;
+  }
+
+  @Override
+  public void onPresence(String channel, PresenceDiff diff) {
+    PresenceHub hub = presenceHub;
+    if (hub != null) {
+      hub.onPresence(channel, diff);
+    }
+  }
+
   /** Closes the broker if the server owns it. */
   public void close() {
     if (owned) {
@@ -106,7 +139,7 @@ public final class BrokerLink implements BrokerListener {
 
   /** Whether events of {@code family} travel through the broker. */
   public boolean routes(Family<?> family) {
-    return routesAll || history(family).enabled();
+    return routesAll || history(family).enabled() || presenceFamilies.contains(family);
   }
 
   /** The history of {@code family} ({@link History#NONE} unless configured). */

@@ -23,6 +23,7 @@ import io.github.jchannels.server.SubscribeAuthorizer;
 import io.github.jchannels.server.broker.BrokerEvent;
 import io.github.jchannels.server.broker.BrokerException;
 import io.github.jchannels.server.broker.History;
+import io.github.jchannels.server.broker.PresenceEntry;
 import io.github.jchannels.server.broker.StreamPosition;
 import java.time.Clock;
 import java.time.Instant;
@@ -70,6 +71,8 @@ public final class Engine implements ConnectionHandler, Publisher {
   private volatile Publisher publisher = this;
   /** Null without a broker: every family is delivered locally. */
   private volatile @Nullable BrokerLink link;
+  /** Null when no family has presence. */
+  private volatile @Nullable PresenceHub presence;
 
   /**
    * One open connection and what the engine keeps about it. Its monitor orders {@code connected}
@@ -102,6 +105,11 @@ public final class Engine implements ConnectionHandler, Publisher {
   /** Routes broadcasts, history and recovery through a broker (PROTOCOL.md sections 11, 13). */
   public void broker(BrokerLink link) {
     this.link = Objects.requireNonNull(link, "link");
+  }
+
+  /** Keeps presence for the families that have it (PROTOCOL.md section 12). */
+  public void presence(PresenceHub hub) {
+    this.presence = Objects.requireNonNull(hub, "hub");
   }
 
   /** The codec. */
@@ -140,6 +148,12 @@ public final class Engine implements ConnectionHandler, Publisher {
       sessions.remove(connection.id(), s);
     }
     Set<String> was = subscriptions.remove(connection);
+    PresenceHub hub = presence;
+    if (hub != null) {
+      for (String channel : was) {
+        hub.leave(connection, channel);
+      }
+    }
     BrokerLink bl = link;
     if (bl != null) {
       for (String channel : was) {
@@ -174,7 +188,11 @@ public final class Engine implements ConnectionHandler, Publisher {
   public void onText(Connection connection, String text) {
     Decoded d = codec.decode(text, c -> subscriptions.isSubscribed(connection, c.name()));
     switch (d) {
-      case Decoded.Failure f -> sendError(connection, f.code(), f.message(), f.channel(), f.ref());
+      case Decoded.Failure f -> {
+        if (!presenceUpdate(connection, text, f)) {
+          sendError(connection, f.code(), f.message(), f.channel(), f.ref());
+        }
+      }
       case Decoded.Control c -> control(connection, c.event(), c.ref());
       case Decoded.Message m -> dispatch(connection, m.channel(), m.event(), m.ref());
       case Decoded.ReplyMessage r -> sendError(connection, ErrorCode.UNKNOWN_TYPE,
@@ -260,24 +278,32 @@ public final class Engine implements ConnectionHandler, Publisher {
         l.acquire(name, history);
       }
       if (!history.enabled()) {
+        PresenceHub.Prepared p = presenceJoin(connection, channel);
         GlobalEvent.SubscriptionSuccess ok = since == null
             ? new GlobalEvent.SubscriptionSuccess(name)
             : new GlobalEvent.SubscriptionSuccess(name, false, null, null, null);
         send(connection, codec.encode(Channels.global(), ok, ref));
         welcome(connection, channel);
+        sendAll(connection, p.frames());
+        p.finish().run();
         return true;
       }
       BrokerLink.Opened o = l.open(connection, name, history,
           since == null ? null : StreamPosition.of(since.epoch(), since.seq()));
+      // Presence is read before the cursor's lock is taken: the broker's threads deliver under
+      // it, and the read may wait for them.
+      PresenceHub.Prepared p = presenceJoin(connection, channel);
       synchronized (o.lock()) {
         send(connection, codec.encode(Channels.global(), new GlobalEvent.SubscriptionSuccess(name,
             true, o.recovered(), o.top().epoch(), o.top().seq()), ref));
         welcome(connection, channel);
+        sendAll(connection, p.frames());
         for (BrokerEvent e : o.replay()) {
           send(connection, BrokerLink.frame(e));
         }
         o.finish().run();
       }
+      p.finish().run();
       return true;
     } catch (BrokerException e) {
       log.warn("Broker failed while {} subscribed to {}: {}", connection.id(), name,
@@ -291,6 +317,68 @@ public final class Engine implements ConnectionHandler, Publisher {
           "the server's broker is unavailable; try again", ref);
       return false;
     }
+  }
+
+  /** Tracks the connection's presence entry and reads the state (nothing without presence). */
+  private PresenceHub.Prepared presenceJoin(Connection connection, Channel<?> channel) {
+    PresenceHub hub = presence;
+    if (hub == null || !hub.enabled(channel.family())) {
+      return new PresenceHub.Prepared(List.of(), () -> {});
+    }
+    return hub.join(connection, channel, info(connection));
+  }
+
+  private static void sendAll(Connection connection, List<Frame> frames) {
+    for (Frame f : frames) {
+      send(connection, f);
+    }
+  }
+
+  /**
+   * Handles a {@code presence_update} (which the codec refuses as a type unknown to the family)
+   * on a channel whose family has presence: checks 6 and 7 of PROTOCOL.md section 7, then
+   * replaces the entry's meta. Returns false if the frame is no such update.
+   */
+  private boolean presenceUpdate(Connection connection, String text, Decoded.Failure f) {
+    PresenceHub hub = presence;
+    if (hub == null || f.code() != ErrorCode.UNKNOWN_TYPE || f.channel() == null) {
+      return false;
+    }
+    if (!(registry.resolve(f.channel()) instanceof EventRegistry.Resolution.Known k)) {
+      return false;
+    }
+    Channel<?> channel = k.channel();
+    PresenceHub.Update u = hub.readUpdate(channel.family(), text);
+    if (u == null) {
+      return false;
+    }
+    String name = channel.name();
+    if (!subscriptions.isSubscribed(connection, name)) {
+      sendError(connection, ErrorCode.NOT_SUBSCRIBED, "not subscribed to '" + name + "'", name,
+          u.ref());
+      return true;
+    }
+    if (u.problem() != null || u.meta() == null) {
+      sendError(connection, ErrorCode.INVALID_DATA,
+          u.problem() != null ? u.problem() : "invalid meta", name, u.ref());
+      return true;
+    }
+    try {
+      if (!hub.update(connection, name, u.meta())) {
+        sendError(connection, ErrorCode.INTERNAL_ERROR, "no presence entry for this connection",
+            name, u.ref());
+        return true;
+      }
+    } catch (BrokerException e) {
+      log.warn("Presence update of {} on {} failed: {}", connection.id(), name, e.getMessage());
+      sendError(connection, ErrorCode.INTERNAL_ERROR,
+          "the server's broker is unavailable; try again", name, u.ref());
+      return true;
+    }
+    if (u.ref() != null) {
+      send(connection, codec.encodeReply(channel, u.ref(), Reply.ok(null)));
+    }
+    return true;
   }
 
   @SuppressWarnings("unchecked")
@@ -330,6 +418,10 @@ public final class Engine implements ConnectionHandler, Publisher {
 
   private void unsubscribe(Connection connection, String name, @Nullable String ref) {
     boolean was = subscriptions.unsubscribe(connection, name);
+    PresenceHub hub = presence;
+    if (was && hub != null) {
+      hub.leave(connection, name);
+    }
     BrokerLink bl = link;
     if (was && bl != null) {
       bl.forget(connection, name);
@@ -542,6 +634,16 @@ public final class Engine implements ConnectionHandler, Publisher {
     return new ConnectionInfo(connection.id(), meta != null ? meta.path() : path,
         connection.principal(), meta != null ? meta.remoteAddress() : null, at,
         subscriptions.channelsOf(connection), connection.bufferedBytes());
+  }
+
+  /** The presence entries of {@code channel} on every node, by key. */
+  public Map<String, List<PresenceEntry>> presence(Channel<?> channel) {
+    PresenceHub hub = presence;
+    if (hub == null) {
+      throw new IllegalArgumentException("Family '" + channel.family().name()
+          + "' has no presence (ChannelServer.Builder.presence)");
+    }
+    return hub.entries(channel);
   }
 
   /** How many connections joined {@code channel}. */
