@@ -8,6 +8,7 @@ import type {
   WireMessage,
 } from './families.js';
 import { ClientMetrics, MessageLog } from './debug.js';
+import { Recovery, readPosition, type StreamPosition, type Subscribed } from './recovery.js';
 import {
   CloseReasons, CONNECT_TIMEOUT, HEARTBEAT_TIMEOUT, UNLIMITED, reconnectDelay,
   type CloseReason, type ConnectionState,
@@ -136,11 +137,31 @@ export interface ActiveSubscription {
   error: string | null;
 }
 
-/** What `on` returns: `close()` removes the handler (the last one leaves the channel). */
+/**
+ * What `on` returns: `close()` removes the handler (the last one leaves the channel).
+ *
+ * Recovery (PROTOCOL.md section 11): on a channel whose family keeps history the client
+ * remembers the last `(epoch, seq)` it delivered, rejoins with it after every reconnect,
+ * delivers each event once and resubscribes by itself when a live event skips a seq;
+ * `subscribed`, `onSubscribed` and `onStale` say whether the missed events came back.
+ */
 export interface Subscription {
   readonly channel: string;
   /** Resolves on the first join of the channel; rejects with a ChannelError if refused. */
   readonly joined: Promise<void>;
+  /** The channel's latest confirmation (`recovered`, `stale`...), null before the first. */
+  readonly subscribed: Subscribed | null;
+  /**
+   * Calls `listener` at every confirmation while this handle is open (first join, each
+   * rejoin, each gap filled), before the recovered events reach the handlers. Not replayed:
+   * read `subscribed` first. Returns its remover.
+   */
+  onSubscribed(listener: (s: Subscribed) => void): () => void;
+  /**
+   * Calls `listener` when a rejoin could not recover the missed events (`stale`): reload what
+   * the application built from the channel. Runs after the `onSubscribed` listeners.
+   */
+  onStale(listener: (s: Subscribed) => void): () => void;
   close(): void;
 }
 
@@ -153,6 +174,10 @@ interface Join {
   joined: boolean;
   error: string | null;
   waiters: { resolve: () => void; reject: (e: Error) => void }[];
+  /** A `subscribe` waits for its answer on this connection (recovery: no second one). */
+  pending?: boolean;
+  /** The `since` that subscribe carried. */
+  since?: StreamPosition | null;
 }
 
 interface Outgoing {
@@ -223,6 +248,9 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
   #stateListeners = new Set<(s: ConnectionState) => void>();
   #errorListeners = new Set<(e: ClientError) => void>();
   #connectWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** Stream positions per channel (recovery.ts) and the handles that hear of confirmations. */
+  #recovery = new Recovery();
+  #observers = new Map<string, Set<(s: Subscribed) => void>>();
 
   constructor(url: string, options: ClientOptions = {}) {
     this.url = url;
@@ -332,17 +360,34 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
       else join?.waiters.push({ resolve, reject });
     }));
     let closed = false;
+    const onSubscribed = new Set<(s: Subscribed) => void>();
+    const onStale = new Set<(s: Subscribed) => void>();
+    const observer = (s: Subscribed): void => {
+      for (const l of [...onSubscribed, ...(s.stale ? onStale : [])]) {
+        try { l(s); } catch (e) {
+          this.metrics.handlerError();
+          this.#o.logger.error(`[${this.#o.name}] a subscribed/stale listener of ${channel} threw`, e);
+        }
+      }
+    };
+    this.#observe(channel, observer, true);
+    const recovery = this.#recovery;
     return {
       channel,
       joined,
+      get subscribed() { return recovery.latest(channel); },
+      onSubscribed: (l) => { onSubscribed.add(l); return () => { onSubscribed.delete(l); }; },
+      onStale: (l) => { onStale.add(l); return () => { onStale.delete(l); }; },
       close: () => {
         if (closed) return;
         closed = true;
+        this.#observe(channel, observer, false);
         const handlers = this.#handlers.get(channel);
         if (!handlers?.delete(entry) || handlers.size > 0) return;
         this.#handlers.delete(channel);
         if (channel === 'global') return;
         this.#joins.delete(channel);
+        this.#recovery.forget(channel);
         if (this.#ready && this.#joinEvent(channel) === null) {
           this.#transmit({ channel: 'global', type: 'unsubscribe', data: { channel }, ref: this.#nextRef() });
         }
@@ -399,22 +444,23 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
   // --------------------------------------------------- seams for recovery and presence
 
   /**
-   * The `data` of the `subscribe` for `channel`. Recovery (PROTOCOL.md section 11) adds
-   * `since: {epoch, seq}` here for channels whose position it knows.
+   * The `data` of the `subscribe` for `channel`: with `since: {epoch, seq}` (recovery,
+   * PROTOCOL.md section 11) when the client knows the channel's position.
    */
   protected subscribeData(channel: string): Record<string, unknown> {
-    return { channel };
+    const since = this.#recovery.since(channel);
+    return since === null ? { channel } : { channel, since: { epoch: since.epoch, seq: since.seq } };
   }
 
   /**
-   * Called with `subscription_success`'s data. Recovery reads `recoverable`, `recovered`,
-   * `epoch` and `seq` here; presence starts expecting `presence_state`.
+   * Called with `subscription_success`'s data (after recovery read `recoverable`,
+   * `recovered`, `epoch` and `seq`); presence starts expecting `presence_state`.
    */
   protected subscribed(_channel: string, _data: Record<string, unknown>): void {}
 
   /**
-   * Hands one event to the channel's handlers; returns how many ran. Recovery drops
-   * duplicates and detects gaps by `meta.seq` here; presence folds `presence_state` and
+   * Hands one event to the channel's handlers; returns how many ran. Recovery has already
+   * dropped duplicates and events after a gap; presence folds `presence_state` and
    * `presence_diff` into its view before handlers see them.
    */
   protected deliver(event: EventShape, meta: MessageMeta): number {
@@ -515,7 +561,7 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
     this.#stopHeartbeat();
     if (this.#connectTimer !== null) clearTimeout(this.#connectTimer);
     this.#connectTimer = null;
-    for (const j of this.#joins.values()) j.joined = false;
+    for (const j of this.#joins.values()) j.joined = j.pending = false;
     for (const [ref, p] of this.#pending) {
       if (!p.sent) continue;
       clearTimeout(p.timer);
@@ -654,6 +700,7 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
     }
     const data = (typeof m.data === 'object' && m.data !== null ? m.data : {}) as Record<string, unknown>;
     if (m.channel === 'global') this.#onGlobal(m, data);
+    else if (!this.#admit(m)) return;
     else this.#onChannel(m);
     const meta: MessageMeta = { channel: m.channel };
     if (m.ref !== undefined) meta.ref = m.ref;
@@ -691,6 +738,7 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
         const channel = String(data.channel);
         const join = this.#joins.get(channel);
         if (join !== undefined) {
+          if (join.pending) this.#recovered(channel, join, data);
           join.joined = true;
           join.error = null;
           join.waiters.splice(0).forEach((w) => w.resolve());
@@ -703,6 +751,7 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
         const join = this.#joins.get(channel);
         const e = new ChannelError(String(data.error), String(data.message), channel, m.ref ?? null);
         if (join !== undefined) {
+          join.pending = false;
           join.error = e.code;
           join.waiters.splice(0).forEach((w) => w.reject(e));
         }
@@ -725,6 +774,46 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
       }
       default:
         break;
+    }
+  }
+
+  /** Recovery: the answer to a subscribe moves the position and tells the handles. */
+  #recovered(channel: string, join: Join, data: Record<string, unknown>): void {
+    join.pending = false;
+    const s = this.#recovery.subscribed(channel, join.since ?? null, data);
+    if (s.stale) {
+      this.#o.logger.warn(`[${this.#o.name}] ${channel}: the events after seq ${join.since?.seq} could`
+        + ' not be recovered; its state is stale');
+    }
+    for (const o of [...(this.#observers.get(channel) ?? [])]) o(s);
+  }
+
+  /**
+   * Recovery: whether an event reaches the handlers. An event with a position is delivered
+   * once; after a gap (or a new epoch) it is dropped and the channel resubscribed with the
+   * last position, once (not while a subscribe is pending).
+   */
+  #admit(m: WireMessage): boolean {
+    const at = readPosition(m.seq, m.epoch);
+    const join = this.#joins.get(m.channel);
+    if (at === null || join === undefined) return true;
+    const verdict = this.#recovery.check(m.channel, at);
+    if (verdict === 'gap' && !join.pending && this.#ready && this.#joinEvent(m.channel) === null) {
+      this.#o.logger.info(`[${this.#o.name}] ${m.channel}: got seq ${at.seq} of ${at.epoch} after`
+        + ` ${JSON.stringify(this.#recovery.since(m.channel))}; resubscribing with since`);
+      this.#join(m.channel);
+    }
+    return verdict === 'deliver';
+  }
+
+  #observe(channel: string, o: (s: Subscribed) => void, add: boolean): void {
+    let set = this.#observers.get(channel);
+    if (add) {
+      if (set === undefined) this.#observers.set(channel, (set = new Set()));
+      set.add(o);
+    } else if (set !== undefined) {
+      set.delete(o);
+      if (set.size === 0) this.#observers.delete(channel);
     }
   }
 
@@ -757,8 +846,16 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
 
   #join(channel: string): void {
     const join = this.#joinEvent(channel);
-    if (join !== null) this.#transmit({ channel, type: join.type, data: join.data });
-    else this.#transmit({ channel: 'global', type: 'subscribe', data: this.subscribeData(channel), ref: this.#nextRef() });
+    if (join !== null) {
+      this.#transmit({ channel, type: join.type, data: join.data });
+      return;
+    }
+    const state = this.#joins.get(channel);
+    if (state !== undefined) {
+      state.pending = true;
+      state.since = this.#recovery.since(channel);
+    }
+    this.#transmit({ channel: 'global', type: 'subscribe', data: this.subscribeData(channel), ref: this.#nextRef() });
   }
 
   #sendOrQueue(o: Outgoing): void {

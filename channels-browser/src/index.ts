@@ -12,6 +12,7 @@ export {
 export {
   ClientMetrics, MessageLog, type Direction, type LogEntry, type MetricsSnapshot,
 } from './debug.js';
+export { readPosition, type StreamPosition, type Subscribed } from './recovery.js';
 export type {
   ChannelOf, ClientEventOn, EventShape, FamilyEntry, FamilyMap, FamilyOf, MessageMeta,
   ServerEventOn, UntypedFamilies, WireMessage,
