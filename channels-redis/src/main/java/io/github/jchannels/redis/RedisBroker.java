@@ -6,6 +6,7 @@ import io.github.jchannels.core.time.SystemScheduler;
 import io.github.jchannels.redis.internal.ChannelSync;
 import io.github.jchannels.redis.internal.Epochs;
 import io.github.jchannels.redis.internal.Keys;
+import io.github.jchannels.redis.internal.PresenceCodec;
 import io.github.jchannels.redis.internal.Scripts;
 import io.github.jchannels.redis.internal.WireMessage;
 import io.github.jchannels.server.broker.Broker;
@@ -13,6 +14,8 @@ import io.github.jchannels.server.broker.BrokerEvent;
 import io.github.jchannels.server.broker.BrokerException;
 import io.github.jchannels.server.broker.BrokerListener;
 import io.github.jchannels.server.broker.History;
+import io.github.jchannels.server.broker.PresenceDiff;
+import io.github.jchannels.server.broker.PresenceEntry;
 import io.github.jchannels.server.broker.Recovery;
 import io.github.jchannels.server.broker.StreamPosition;
 import io.lettuce.core.ClientOptions;
@@ -32,8 +35,10 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -63,6 +68,11 @@ import org.slf4j.LoggerFactory;
  *   <li>While Redis cannot be reached, commands fail at once (Lettuce's REJECT_COMMANDS), so a
  *       publish fails with a {@link BrokerException} and reaches no one.
  *   <li>The payload travels unchanged: other nodes frame the bytes they receive.
+ *   <li>Presence: entries in a hash per channel with an expiry per entry (a sorted set), changed
+ *       by one script that publishes the change; each node refreshes its own entries every
+ *       third of {@link Builder#presenceTtl(Duration)}, and the entries of a node that stops are
+ *       removed, with their leaves published, by the next refresh or read of a surviving node.
+ *       A node started with the id of an earlier run removes that run's entries at start.
  * </ul>
  *
  * <p>Threads: Lettuce's I/O threads (two by default) deliver events; this broker's scheduler runs
@@ -85,6 +95,8 @@ public final class RedisBroker implements Broker {
   public static final Duration DEFAULT_NODE_TTL = Duration.ofSeconds(30);
   /** Default delay before a failed subscribe or stream read is tried again. */
   public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(1);
+  /** Default time after which the entries of a node that stopped refreshing them are gone. */
+  public static final Duration DEFAULT_PRESENCE_TTL = Duration.ofSeconds(30);
   /** Default most live events buffered per channel while its stream is read. */
   public static final int DEFAULT_MAX_PENDING = 10_000;
 
@@ -96,6 +108,11 @@ public final class RedisBroker implements Broker {
   private final Duration nodeTtl;
   private final Duration retryDelay;
   private final int maxPending;
+  private final Duration presenceTtl;
+  private final Duration commandTimeout;
+  /** This node's presence entries: channel → connId → entry. */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, PresenceEntry>> owned =
+      new ConcurrentHashMap<>();
   private final ClientResources resources;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
@@ -110,6 +127,8 @@ public final class RedisBroker implements Broker {
   private volatile boolean closed;
   /** Guarded by lock. */
   private Cancellable heartbeat = Cancellable.NONE;
+  /** Guarded by lock. */
+  private Cancellable presenceTimer = Cancellable.NONE;
 
   private RedisBroker(Builder b, RedisURI uri) {
     this.nodeId = b.nodeId != null ? b.nodeId : "node-" + Epochs.next();
@@ -126,6 +145,8 @@ public final class RedisBroker implements Broker {
     this.nodeTtl = b.nodeTtl;
     this.retryDelay = b.retryDelay;
     this.maxPending = b.maxPending;
+    this.presenceTtl = b.presenceTtl;
+    this.commandTimeout = b.commandTimeout;
     this.resources = DefaultClientResources.builder()
         .ioThreadPoolSize(2)
         .computationThreadPoolSize(1)
@@ -187,7 +208,9 @@ public final class RedisBroker implements Broker {
       this.listener = listener;
       pubsubConnection.addListener(new PubSubListener());
       heartbeat = scheduler.schedule(Duration.ZERO, this::beat);
+      presenceTimer = scheduler.schedule(presenceTtl.dividedBy(3), this::presenceTick);
     }
+    purgePreviousIncarnation();
   }
 
   @Override
@@ -231,7 +254,7 @@ public final class RedisBroker implements Broker {
       ChannelSync.Reader reader = reader(channel, history);
       ChannelSync sync = new ChannelSync(channel, history, reader, l, scheduler, retryDelay,
           maxPending);
-      return new Sub(name, sync, reader);
+      return new Sub(name, channel, sync, reader);
     });
     if (created[0]) {
       sub.attempt();
@@ -340,6 +363,170 @@ public final class RedisBroker implements Broker {
         .thenApply(HashSet::new);
   }
 
+  /**
+   * {@inheritDoc} On Redis: one script per change ({@code channels:{ch}:p}, a hash connId →
+   * entry, and {@code channels:{ch}:pz}, a sorted set connId → expiry), which publishes the
+   * change to every node subscribed to the channel. This node refreshes the expiry of its own
+   * entries every third of the presence time-to-live; the entries of a node that stops doing so
+   * expire, and the next node that reads or refreshes the channel removes them and publishes
+   * their leaves.
+   */
+  @Override
+  public CompletionStage<Void> updatePresence(String channel, PresenceDiff diff) {
+    Objects.requireNonNull(channel, "channel");
+    Objects.requireNonNull(diff, "diff");
+    if (closed) {
+      return closedStage();
+    }
+    owned.compute(channel, (k, mine) -> {
+      ConcurrentHashMap<String, PresenceEntry> m = mine != null ? mine : new ConcurrentHashMap<>();
+      for (PresenceEntry e : diff.leaves()) {
+        m.remove(e.connId());
+      }
+      for (PresenceEntry e : diff.joins()) {
+        m.put(e.connId(), e);
+      }
+      return m.isEmpty() ? null : m;
+    });
+    return runPresenceUpdate(channel, diff);
+  }
+
+  private CompletionStage<Void> runPresenceUpdate(String channel, PresenceDiff diff) {
+    List<String> args = new ArrayList<>();
+    long now = scheduler.currentTimeMillis();
+    args.add(Long.toString(now + entryTtlMillis()));
+    args.add(Long.toString(presenceTtl.toMillis() * 2));
+    args.add(Integer.toString(diff.leaves().size()));
+    for (PresenceEntry e : diff.leaves()) {
+      args.add(e.connId());
+    }
+    args.add(Integer.toString(diff.joins().size()));
+    for (PresenceEntry e : diff.joins()) {
+      args.add(e.connId());
+      args.add(PresenceCodec.encode(e, nodeId));
+    }
+    if (!diff.joins().isEmpty()) {
+      String index = Keys.presenceIndex(prefix, nodeId);
+      redis.sadd(index, channel);
+      redis.pexpire(index, presenceTtl.toMillis() * 2);
+    }
+    CompletionStage<List<Object>> run = Scripts.presenceUpdate(redis,
+        Keys.presence(prefix, channel), args.toArray(String[]::new));
+    return wrap(run, "presence update").thenApply(r -> null);
+  }
+
+  @Override
+  public CompletionStage<List<PresenceEntry>> presence(String channel) {
+    Objects.requireNonNull(channel, "channel");
+    if (closed) {
+      return closedStage();
+    }
+    long now = scheduler.currentTimeMillis();
+    CompletionStage<List<Object>> run = Scripts.presenceRead(redis,
+        Keys.presence(prefix, channel), Long.toString(now), "r", "0", "0");
+    return wrap(run, "presence read").thenApply(r -> {
+      List<PresenceEntry> out = new ArrayList<>(r.size());
+      for (Object o : r) {
+        PresenceEntry e = o instanceof String s ? PresenceCodec.decode(s) : null;
+        if (e != null) {
+          out.add(e);
+        }
+      }
+      out.sort(Comparator.comparingLong(PresenceEntry::joinedAt)
+          .thenComparing(PresenceEntry::connId));
+      return List.copyOf(out);
+    });
+  }
+
+  /** The presence time-to-live. */
+  public Duration presenceTtl() {
+    return presenceTtl;
+  }
+
+  /**
+   * Removes the presence entries that an earlier process with this node id left behind (it
+   * died, or was stopped without its server closing its connections), publishing their leaves,
+   * so that a restarted node leaves no ghosts. Waits at most the command timeout; what it could
+   * not remove expires within the presence TTL.
+   */
+  private void purgePreviousIncarnation() {
+    String index = Keys.presenceIndex(prefix, nodeId);
+    try {
+      List<String> channels = new ArrayList<>(redis.smembers(index).get(
+          commandTimeout.toMillis(), TimeUnit.MILLISECONDS));
+      List<CompletableFuture<List<Object>>> runs = new ArrayList<>();
+      for (String channel : channels) {
+        runs.add(Scripts.<List<Object>>presencePurge(redis, Keys.presence(prefix, channel),
+            nodeId).toCompletableFuture());
+      }
+      CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new))
+          .get(commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      redis.del(index).get(commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (!channels.isEmpty()) {
+        log.info("node {}: removed the presence entries of its previous run on {} channels",
+            nodeId, channels.size());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.warn("node {}: could not remove the presence entries of its previous run ({}); they"
+          + " expire within {}", nodeId, e.getMessage(), presenceTtl);
+    }
+  }
+
+  private long entryTtlMillis() {
+    return presenceTtl.toMillis() * 2 / 3;
+  }
+
+  /**
+   * Every third of the presence TTL: for each channel where this node has entries, removes the
+   * expired entries of any node (publishing their leaves), refreshes this node's own, and
+   * stores again those of its entries that Redis lost (a Redis restart, or an expiry while this
+   * node could not reach it), publishing them as joins.
+   */
+  private void presenceTick() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      presenceTimer = scheduler.schedule(presenceTtl.dividedBy(3), this::presenceTick);
+    }
+    long now = scheduler.currentTimeMillis();
+    if (!owned.isEmpty()) {
+      redis.pexpire(Keys.presenceIndex(prefix, nodeId), presenceTtl.toMillis() * 2);
+    }
+    for (Map.Entry<String, ConcurrentHashMap<String, PresenceEntry>> c : owned.entrySet()) {
+      String channel = c.getKey();
+      List<String> args = new ArrayList<>();
+      args.add(Long.toString(now));
+      args.add("t");
+      args.add(Long.toString(now + entryTtlMillis()));
+      args.add(Long.toString(presenceTtl.toMillis() * 2));
+      args.addAll(c.getValue().keySet());
+      CompletionStage<List<Object>> run = Scripts.presenceRead(redis,
+          Keys.presence(prefix, channel), args.toArray(String[]::new));
+      run.whenComplete((missing, e) -> {
+        if (e != null) {
+          log.debug("presence refresh of {} failed", channel, e);
+          return;
+        }
+        List<PresenceEntry> again = new ArrayList<>();
+        Map<String, PresenceEntry> mine = owned.get(channel);
+        for (Object id : missing) {
+          PresenceEntry entry = mine != null ? mine.get(String.valueOf(id)) : null;
+          if (entry != null) {
+            again.add(entry);
+          }
+        }
+        if (!again.isEmpty() && !closed) {
+          log.info("{} presence entries of this node on {} were gone from Redis; storing them"
+              + " again", again.size(), channel);
+          runPresenceUpdate(channel, new PresenceDiff(again, List.of()));
+        }
+      });
+    }
+  }
+
   /** True while both connections to Redis are open (they reconnect by themselves). */
   public boolean isConnected() {
     return !closed && connection.isOpen() && pubsubConnection.isOpen();
@@ -353,6 +540,7 @@ public final class RedisBroker implements Broker {
       }
       closed = true;
       heartbeat.cancel();
+      presenceTimer.cancel();
     }
     for (Sub s : subs.values()) {
       s.close();
@@ -439,6 +627,7 @@ public final class RedisBroker implements Broker {
   /** One subscribed channel: its delivery and its (re)subscription attempts. */
   private final class Sub {
     final String name;
+    final String channel;
     final ChannelSync sync;
     final ChannelSync.Reader reader;
     /** The answer given to callers of subscribe: the first attempt's, then a later success. */
@@ -448,8 +637,9 @@ public final class RedisBroker implements Broker {
     /** Guarded by this. */
     Cancellable retry = Cancellable.NONE;
 
-    Sub(String name, ChannelSync sync, ChannelSync.Reader reader) {
+    Sub(String name, String channel, ChannelSync sync, ChannelSync.Reader reader) {
       this.name = name;
+      this.channel = channel;
       this.sync = sync;
       this.reader = reader;
     }
@@ -516,6 +706,21 @@ public final class RedisBroker implements Broker {
       if (sub == null) {
         return;
       }
+      if (message.startsWith(PresenceCodec.PREFIX)) {
+        PresenceDiff diff = PresenceCodec.parseMessage(message);
+        BrokerListener l = listener;
+        if (diff == null) {
+          log.warn("ignoring a presence message on {} that is not in the broker's format",
+              channel);
+        } else if (l != null && !sub.closed) {
+          try {
+            l.onPresence(sub.channel, diff);
+          } catch (RuntimeException e) {
+            log.warn("broker listener failed on a presence change of {}", sub.channel, e);
+          }
+        }
+        return;
+      }
       WireMessage m = WireMessage.parse(message);
       if (m == null) {
         log.warn("ignoring a message on {} that is not in the broker's format", channel);
@@ -551,6 +756,7 @@ public final class RedisBroker implements Broker {
     private Duration nodeTtl = DEFAULT_NODE_TTL;
     private Duration retryDelay = DEFAULT_RETRY_DELAY;
     private int maxPending = DEFAULT_MAX_PENDING;
+    private Duration presenceTtl = DEFAULT_PRESENCE_TTL;
 
     private Builder() {}
 
@@ -651,6 +857,18 @@ public final class RedisBroker implements Broker {
         throw new IllegalArgumentException("maxPending must be >= 1: " + maxPending);
       }
       this.maxPending = maxPending;
+      return this;
+    }
+
+    /**
+     * How long the presence entries of a node outlive its last refresh at most (default 30 s,
+     * 3 s to 1 hour): the entries of a node that dies are gone, and their leaves sent by a
+     * surviving node, within this time. A node refreshes its entries every third of it, each
+     * for two thirds of it.
+     */
+    public Builder presenceTtl(Duration presenceTtl) {
+      this.presenceTtl = check("presenceTtl", presenceTtl, Duration.ofSeconds(3),
+          Duration.ofHours(1));
       return this;
     }
 

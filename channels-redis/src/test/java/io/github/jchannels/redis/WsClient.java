@@ -21,6 +21,7 @@ final class WsClient implements AutoCloseable {
   private final HttpClient http = HttpClient.newHttpClient();
   private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
   private final WebSocket ws;
+  private String clientId = "";
 
   private WsClient(URI uri) {
     StringBuilder partial = new StringBuilder();
@@ -43,6 +44,7 @@ final class WsClient implements AutoCloseable {
     WsClient c = new WsClient(uri);
     JsonNode first = c.take();
     assertThat(first.get("type").asText()).isEqualTo("connected");
+    c.clientId = first.get("data").get("clientId").asText();
     return c;
   }
 
@@ -79,6 +81,16 @@ final class WsClient implements AutoCloseable {
     send("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":\"p\"}");
     JsonNode pong = take();
     assertThat(pong.get("type").asText()).as(pong.toString()).isEqualTo("pong");
+  }
+
+  /** The connection id the server gave in {@code connected}. */
+  String clientId() {
+    return clientId;
+  }
+
+  /** Drops the TCP connection without a close frame. */
+  void drop() {
+    ws.abort();
   }
 
   @Override

@@ -16,4 +16,18 @@ public record Keys(String meta, String stream, String pubsub) {
   public static String nodes(String prefix) {
     return prefix + ":nodes";
   }
+
+  /**
+   * The presence keys of {@code channel}: a hash (connId → entry) and a sorted set (connId →
+   * expiry time in ms), in the channel's slot.
+   */
+  public static String[] presence(String prefix, String channel) {
+    String base = prefix + ":{" + channel + "}";
+    return new String[] {base + ":p", base + ":pz", base};
+  }
+
+  /** The set of channels where node {@code nodeId} has (or had) presence entries. */
+  public static String presenceIndex(String prefix, String nodeId) {
+    return prefix + ":presence-node:" + nodeId;
+  }
 }

@@ -71,7 +71,113 @@ public final class Scripts {
       return {top, epoch, 1, redis.call('xrange', KEYS[2], (since + 1) .. '-0', top .. '-0')}
       """;
 
+  /**
+   * One presence change, atomically: remove the leaves (those still there; their stored entries
+   * are what the leave message carries), store the joins with their expiry, refresh the keys'
+   * time-to-live, and publish the change as {@code p1:{"joins":[...],"leaves":[...]}}.
+   *
+   * <p>KEYS: hash, sorted set, pub/sub channel. ARGV: expiry ms, key TTL ms, number of leaves,
+   * the leaves' connIds, number of joins, then (connId, entry) per join. Returns {changes}.
+   */
+  public static final String PRESENCE_UPDATE = """
+      local i = 4
+      local leaves = {}
+      for _ = 1, tonumber(ARGV[3]) do
+        local id = ARGV[i]
+        i = i + 1
+        local v = redis.call('hget', KEYS[1], id)
+        if v then
+          redis.call('hdel', KEYS[1], id)
+          redis.call('zrem', KEYS[2], id)
+          table.insert(leaves, v)
+        end
+      end
+      local n = tonumber(ARGV[i])
+      i = i + 1
+      local joins = {}
+      for _ = 1, n do
+        redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1])
+        redis.call('zadd', KEYS[2], ARGV[1], ARGV[i])
+        table.insert(joins, ARGV[i + 1])
+        i = i + 2
+      end
+      redis.call('pexpire', KEYS[1], ARGV[2])
+      redis.call('pexpire', KEYS[2], ARGV[2])
+      if #leaves > 0 or #joins > 0 then
+        redis.call('publish', KEYS[3], 'p1:{"joins":[' .. table.concat(joins, ',')
+          .. '],"leaves":[' .. table.concat(leaves, ',') .. ']}')
+      end
+      return {#leaves + #joins}
+      """;
+
+  /**
+   * Removes the entries whose expiry has passed (their node stopped refreshing them) and
+   * publishes their leaves; then in mode {@code r} returns every entry left, and in mode
+   * {@code t} (a node's heartbeat) refreshes the expiry of the node's own entries and returns
+   * those of them that are missing.
+   *
+   * <p>KEYS: hash, sorted set, pub/sub channel. ARGV: now ms, mode, new expiry ms, key TTL ms,
+   * then (mode t) the node's connIds.
+   */
+  public static final String PRESENCE_READ = """
+      local expired = redis.call('zrangebyscore', KEYS[2], '-inf', ARGV[1])
+      local leaves = {}
+      for _, id in ipairs(expired) do
+        local v = redis.call('hget', KEYS[1], id)
+        redis.call('zrem', KEYS[2], id)
+        if v then
+          redis.call('hdel', KEYS[1], id)
+          table.insert(leaves, v)
+        end
+      end
+      if #leaves > 0 then
+        redis.call('publish', KEYS[3], 'p1:{"joins":[],"leaves":[' .. table.concat(leaves, ',')
+          .. ']}')
+      end
+      if ARGV[2] == 'r' then
+        return redis.call('hvals', KEYS[1])
+      end
+      local missing = {}
+      for i = 5, #ARGV do
+        if redis.call('zscore', KEYS[2], ARGV[i]) then
+          redis.call('zadd', KEYS[2], ARGV[3], ARGV[i])
+        else
+          table.insert(missing, ARGV[i])
+        end
+      end
+      redis.call('pexpire', KEYS[1], ARGV[4])
+      redis.call('pexpire', KEYS[2], ARGV[4])
+      return missing
+      """;
+
+  /**
+   * Removes the entries a previous incarnation of a node (same node id) left behind, and
+   * publishes their leaves: run at start for each channel of the node's index.
+   *
+   * <p>KEYS: hash, sorted set, pub/sub channel. ARGV: node id. Returns {removed}.
+   */
+  public static final String PRESENCE_PURGE = """
+      local all = redis.call('hgetall', KEYS[1])
+      local leaves = {}
+      for i = 1, #all, 2 do
+        local ok, e = pcall(cjson.decode, all[i + 1])
+        if ok and type(e) == 'table' and e.node == ARGV[1] then
+          redis.call('hdel', KEYS[1], all[i])
+          redis.call('zrem', KEYS[2], all[i])
+          table.insert(leaves, all[i + 1])
+        end
+      end
+      if #leaves > 0 then
+        redis.call('publish', KEYS[3], 'p1:{"joins":[],"leaves":[' .. table.concat(leaves, ',')
+          .. ']}')
+      end
+      return {#leaves}
+      """;
+
   private static final String PUBLISH_SHA = sha1(PUBLISH);
+  private static final String PRESENCE_PURGE_SHA = sha1(PRESENCE_PURGE);
+  private static final String PRESENCE_UPDATE_SHA = sha1(PRESENCE_UPDATE);
+  private static final String PRESENCE_READ_SHA = sha1(PRESENCE_READ);
   private static final String READ_SHA = sha1(READ);
 
   private Scripts() {}
@@ -86,6 +192,24 @@ public final class Scripts {
   public static <T> CompletionStage<T> read(RedisAsyncCommands<String, String> redis,
       String[] keys, String... args) {
     return run(redis, READ, READ_SHA, keys, args);
+  }
+
+  /** Runs {@link #PRESENCE_UPDATE}. */
+  public static <T> CompletionStage<T> presenceUpdate(RedisAsyncCommands<String, String> redis,
+      String[] keys, String... args) {
+    return run(redis, PRESENCE_UPDATE, PRESENCE_UPDATE_SHA, keys, args);
+  }
+
+  /** Runs {@link #PRESENCE_READ}. */
+  public static <T> CompletionStage<T> presenceRead(RedisAsyncCommands<String, String> redis,
+      String[] keys, String... args) {
+    return run(redis, PRESENCE_READ, PRESENCE_READ_SHA, keys, args);
+  }
+
+  /** Runs {@link #PRESENCE_PURGE}. */
+  public static <T> CompletionStage<T> presencePurge(RedisAsyncCommands<String, String> redis,
+      String[] keys, String... args) {
+    return run(redis, PRESENCE_PURGE, PRESENCE_PURGE_SHA, keys, args);
   }
 
   private static <T> CompletionStage<T> run(RedisAsyncCommands<String, String> redis,
