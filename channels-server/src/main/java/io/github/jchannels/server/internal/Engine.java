@@ -484,19 +484,32 @@ public final class Engine implements ConnectionHandler, Publisher {
       return;
     }
     RealRequest request = new RealRequest(this, connection, channel, event, ref);
+    long start = System.nanoTime();
     try {
       ((EventHandler) route.handler()).handle(request);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      handled(channel, event, start, true);
       failed(request, connection, channel, ref, e);
       return;
     } catch (Exception | Error e) {
+      handled(channel, event, start, true);
       failed(request, connection, channel, ref, e);
       return;
     }
+    handled(channel, event, start, false);
     if (request.finish() && ref != null) {
       send(connection, codec.encodeReply(channel, ref, Reply.ok(null)));
     }
+  }
+
+  /** Tells the listeners how long a handler took (ServerListener.onHandled). */
+  private void handled(Channel<?> channel, Event event, long start, boolean failed) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    long nanos = System.nanoTime() - start;
+    notify(l -> l.onHandled(channel, event, nanos, failed));
   }
 
   private void failed(RealRequest<?, ?> request, Connection connection, Channel<?> channel,
@@ -534,6 +547,16 @@ public final class Engine implements ConnectionHandler, Publisher {
   public <E extends Event> int broadcast(Channel<E> channel, E event) {
     Objects.requireNonNull(channel, "channel");
     Objects.requireNonNull(event, "event");
+    long start = System.nanoTime();
+    int receivers = fanOut(channel, event);
+    if (!listeners.isEmpty()) {
+      long nanos = System.nanoTime() - start;
+      notify(l -> l.onBroadcast(channel, event, receivers, nanos));
+    }
+    return receivers;
+  }
+
+  private <E extends Event> int fanOut(Channel<E> channel, E event) {
     BrokerLink bl = link;
     if (bl != null && bl.routes(channel.family())) {
       // Encoded once here; every node (this one too) frames these bytes as they are. The
