@@ -192,7 +192,7 @@ function mountChat(client: Client, sessionId: string): void {
   };
 
   // Every type of the session family that a server sends: the compiler checks the list.
-  client.on(channel, (event) => {
+  const subscription = client.on(channel, (event) => {
     switch (event.type) {
       case SessionEventTypes.STREAM_OUTPUT:
         streamBubble().text.appendData(event.data.message);
@@ -236,6 +236,19 @@ function mountChat(client: Client, sessionId: string): void {
         console.warn('[chat] unhandled session event', missing);
       }
     }
+  });
+
+  // Recovery (history on the session family): after a reconnect the client rejoins with the
+  // last (epoch, seq) it saw, and the words missed meanwhile arrive before any live one.
+  subscription.onSubscribed((s) => {
+    if (!s.wasRecovering) return;
+    const note = add('system', s.recovered
+      ? 'reconnected: recovered the missed events'
+      : 'reconnected: could not recover the missed events (history lost); this view may be incomplete');
+    note.classList.add('recovery');
+    note.dataset.testid = 'recovery';
+    note.dataset.recovered = String(s.recovered);
+    if (!s.recovered) current?.li.classList.add('stale');
   });
 
   // A refused join arrives on `global`, not on the channel itself.

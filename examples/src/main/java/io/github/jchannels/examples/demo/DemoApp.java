@@ -3,6 +3,7 @@ package io.github.jchannels.examples.demo;
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.SessionEvent;
 import io.github.jchannels.jakarta.JakartaTransport;
+import io.github.jchannels.redis.RedisBroker;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ConnectionInfo;
@@ -58,9 +59,16 @@ public final class DemoApp implements AutoCloseable {
   /** The real WebSocket port, fixed after the first start so restarts reuse it. */
   private final int wsPort;
   private final List<String> origins;
+  /**
+   * With {@code --redis}: the broker shared with the other demo processes; it outlives
+   * {@link #restartChannels()} (history lives in Redis). Null: one process, in-memory history.
+   */
+  private final @Nullable RedisBroker broker;
 
   private DemoApp(DemoOptions options) throws IOException {
     this.options = options;
+    String redis = options.redis();
+    this.broker = redis == null ? null : RedisBroker.builder().uri(redis).build();
     this.agent = new FakeAgent(options.wordDelay());
     WebContent content = new WebContent(this::config, this::inspect, options.token());
     if (options.transport() == DemoOptions.Transport.JAKARTA) {
@@ -77,6 +85,9 @@ public final class DemoApp implements AutoCloseable {
     } catch (RuntimeException e) {
       web.close();
       agent.close();
+      if (broker != null) {
+        broker.close();
+      }
       throw e;
     }
   }
@@ -165,7 +176,11 @@ public final class DemoApp implements AutoCloseable {
   }
 
   private ChannelServer.Builder channelsBuilder(int port) {
-    return ChannelServer.builder()
+    ChannelServer.Builder b = ChannelServer.builder();
+    if (broker != null) {
+      b.broker(broker); // several demo processes on one Redis behave as one server
+    }
+    return b
         .host(options.host())
         .port(port)
         .path("/ws")
@@ -247,6 +262,8 @@ public final class DemoApp implements AutoCloseable {
     out.put("wsUrl", wsUrl());
     out.put("transport", options.transport().name().toLowerCase(Locale.ROOT));
     out.put("shellEnabled", options.shell());
+    out.put("broker", broker == null ? Map.of("type", "in-memory")
+        : Map.of("type", "redis", "nodeId", broker.nodeId()));
     out.put("channels", subscribers);
     out.put("connections", conns);
     out.put("metrics", server.metrics());
@@ -264,5 +281,8 @@ public final class DemoApp implements AutoCloseable {
     stopChannels();
     agent.close();
     web.close();
+    if (broker != null) {
+      broker.close(); // after the server, as docs/scale-out.md says
+    }
   }
 }

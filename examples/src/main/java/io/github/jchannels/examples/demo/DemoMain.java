@@ -59,6 +59,10 @@ public final class DemoMain {
         out.println("  warning    the default token is public; pass --token with a secret one");
       }
     }
+    if (options.redis() != null) {
+      out.println("  broker     Redis " + options.redis() + ": sessions are shared with every"
+          + " demo process on it");
+    }
     out.println("Press Ctrl+C to stop.");
     out.flush();
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The demo's command-line flags, with their defaults.
@@ -19,9 +20,12 @@ import java.util.Objects;
  * @param origins the browser origins allowed to open a WebSocket; empty: the page's own origins
  * @param wordDelay the fake agent's pause between two streamed words
  * @param transport where the WebSocket endpoints run
+ * @param redis the Redis URI ({@code redis://host:port}) of a broker shared with other demo
+ *     processes, so that they behave as one server (docs/scale-out.md); null: one process,
+ *     in-memory history
  */
 public record DemoOptions(String host, int port, int wsPort, String token, boolean shell,
-    List<String> origins, Duration wordDelay, Transport transport) {
+    List<String> origins, Duration wordDelay, Transport transport, @Nullable String redis) {
 
   /** Where the WebSocket endpoints run. */
   public enum Transport {
@@ -52,6 +56,11 @@ public record DemoOptions(String host, int port, int wsPort, String token, boole
       wsPort = port;
     }
     origins = List.copyOf(origins);
+    if (redis != null && !redis.startsWith("redis://") && !redis.startsWith("rediss://")
+        && !redis.startsWith("redis-sentinel://")) {
+      throw new IllegalArgumentException("--redis needs a redis://host:port URI: '" + redis
+          + "'");
+    }
   }
 
   /**
@@ -60,22 +69,23 @@ public record DemoOptions(String host, int port, int wsPort, String token, boole
    */
   public static DemoOptions defaults() {
     return new DemoOptions("127.0.0.1", 8080, 8080, DEFAULT_TOKEN, false, List.of(),
-        Duration.ofMillis(120), Transport.JAKARTA);
+        Duration.ofMillis(120), Transport.JAKARTA, null);
   }
 
   /** The same options on free ports, for tests. */
   public DemoOptions onFreePorts() {
-    return new DemoOptions(host, 0, 0, token, shell, origins, wordDelay, transport);
+    return new DemoOptions(host, 0, 0, token, shell, origins, wordDelay, transport, redis);
   }
 
   /** The same options with the terminal enabled or not. */
   public DemoOptions withShell(boolean enabled) {
-    return new DemoOptions(host, port, wsPort, token, enabled, origins, wordDelay, transport);
+    return new DemoOptions(host, port, wsPort, token, enabled, origins, wordDelay, transport,
+        redis);
   }
 
   /** The same options with another pause between streamed words. */
   public DemoOptions withWordDelay(Duration delay) {
-    return new DemoOptions(host, port, wsPort, token, shell, origins, delay, transport);
+    return new DemoOptions(host, port, wsPort, token, shell, origins, delay, transport, redis);
   }
 
   /**
@@ -84,7 +94,12 @@ public record DemoOptions(String host, int port, int wsPort, String token, boole
    */
   public DemoOptions withTransport(Transport t) {
     int ws = t == Transport.JAKARTA ? port : (port == 0 ? 0 : port + 1);
-    return new DemoOptions(host, port, ws, token, shell, origins, wordDelay, t);
+    return new DemoOptions(host, port, ws, token, shell, origins, wordDelay, t, redis);
+  }
+
+  /** The same options on a Redis broker shared with other demo processes (null: none). */
+  public DemoOptions withRedis(@Nullable String uri) {
+    return new DemoOptions(host, port, wsPort, token, shell, origins, wordDelay, transport, uri);
   }
 
   /** Usage text for {@code --help}. */
@@ -103,6 +118,8 @@ public record DemoOptions(String host, int port, int wsPort, String token, boole
           --origin O[,O..]  allowed browser origins (default: the page's own, http://localhost:PORT
                             and http://127.0.0.1:PORT); repeatable
           --word-delay MS   pause between streamed words (default 120)
+          --redis URI       share sessions (history, live events) with other demo processes
+                            through this Redis, e.g. redis://127.0.0.1:6379 (default: none)
           --help            this text
         Subcommand: java -jar channels-demo.jar chat [--url ws://127.0.0.1:8080/ws] [--token T]
                     [--session demo] MESSAGE...   (the Java CLI client)
@@ -120,6 +137,7 @@ public record DemoOptions(String host, int port, int wsPort, String token, boole
     List<String> origins = new ArrayList<>();
     Duration wordDelay = d.wordDelay();
     Transport transport = d.transport();
+    String redis = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -143,6 +161,7 @@ public record DemoOptions(String host, int port, int wsPort, String token, boole
             }
           }
         }
+        case "--redis" -> redis = value != null ? value : next(args, ++i, a);
         case "--word-delay" -> wordDelay = Duration.ofMillis(
             parseInt(a, value != null ? value : next(args, ++i, a)));
         default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
@@ -153,7 +172,7 @@ public record DemoOptions(String host, int port, int wsPort, String token, boole
           + "transport serves the WebSocket endpoints on --port)");
     }
     int ws = wsPort != null ? wsPort : (port == 0 ? 0 : port + 1);
-    return new DemoOptions(host, port, ws, token, shell, origins, wordDelay, transport);
+    return new DemoOptions(host, port, ws, token, shell, origins, wordDelay, transport, redis);
   }
 
   private static Transport parseTransport(String value) {
