@@ -109,6 +109,15 @@ public final class ChatCli {
           case TypingIndicator t -> { }
         }
       });
+      // Recovery: after a reconnect the client rejoins with the last (epoch, seq) it printed;
+      // say whether the output missed meanwhile followed, or was lost.
+      subscription.onSubscribed(s -> {
+        if (s.recovered()) {
+          err.printf("%n[reconnected: recovered the missed output]%n");
+        }
+      });
+      subscription.onStale(s -> err.printf("%n[reconnected: the output missed meanwhile could"
+          + " not be recovered (history lost); some is missing]%n"));
       client.connect().get(timeoutSeconds, TimeUnit.SECONDS);
       subscription.joined().get(timeoutSeconds, TimeUnit.SECONDS);
       if (message.isBlank()) {
