@@ -70,7 +70,7 @@ public final class HttpConnectProxy implements AutoCloseable {
       InputStream in = client.getInputStream();
       OutputStream out = client.getOutputStream();
       String request = readHead(in);
-      String[] first = request.split("\r\n", 2)[0].split(" ");
+      String[] first = request.split("\r\n", 2)[0].split(" ", -1);
       if (first.length < 2 || !first[0].equals("CONNECT")) {
         out.write("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n"
             .getBytes(StandardCharsets.US_ASCII));
@@ -137,14 +137,18 @@ public final class HttpConnectProxy implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException, InterruptedException {
+  public void close() throws IOException {
     listener.close();
     for (Socket s : sockets) {
       closeQuietly(s);
     }
-    acceptor.join(5000);
-    for (Thread t : threads) {
-      t.join(5000);
+    try {
+      acceptor.join(5000);
+      for (Thread t : threads) {
+        t.join(5000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // stop waiting: the threads are daemons
     }
   }
 }

@@ -266,15 +266,19 @@ public final class ScriptedServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException, InterruptedException {
+  public void close() throws IOException {
     closed = true;
     listener.close();
     for (Conn c : connections) {
       c.drop();
     }
-    acceptor.join(5000);
-    for (Thread t : threads) {
-      t.join(5000);
+    try {
+      acceptor.join(5000);
+      for (Thread t : threads) {
+        t.join(5000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // stop waiting: the threads are daemons
     }
   }
 
@@ -314,7 +318,7 @@ public final class ScriptedServer implements AutoCloseable {
               line.substring(colon + 1).trim());
         }
       }
-      String[] parts = requestLine.split(" ");
+      String[] parts = requestLine.split(" ", -1);
       handshakes.add(new Handshake(parts.length > 1 ? parts[1] : "", Map.copyOf(headers)));
       Integer refusal = refusals.poll();
       if (refusal != null) {
@@ -536,7 +540,7 @@ public final class ScriptedServer implements AutoCloseable {
         long len = b1 & 0x7F;
         if (len == 126) {
           byte[] l = readFully(in, 2);
-          len = ((l[0] & 0xFF) << 8) | (l[1] & 0xFF);
+          len = ((l[0] & 0xFFL) << 8) | (l[1] & 0xFFL);
         } else if (len == 127) {
           byte[] l = readFully(in, 8);
           len = 0;

@@ -135,14 +135,18 @@ public final class TcpForwarder implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException, InterruptedException {
+  public void close() throws IOException {
     listener.close();
     for (Socket s : sockets) {
       closeQuietly(s);
     }
-    acceptor.join(5000);
-    for (Thread t : threads) {
-      t.join(5000);
+    try {
+      acceptor.join(5000);
+      for (Thread t : threads) {
+        t.join(5000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // stop waiting: the threads are daemons
     }
   }
 }

@@ -9,7 +9,6 @@ import io.github.jchannels.server.transport.TransportContext;
 import io.github.jchannels.server.transport.UpgradeResult;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

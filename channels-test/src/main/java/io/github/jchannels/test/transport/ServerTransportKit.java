@@ -269,7 +269,7 @@ public abstract class ServerTransportKit {
     return c;
   }
 
-  private static String clientId(KitClient c, JsonNode connected) {
+  private static String clientId(JsonNode connected) {
     return connected.get("data").get("clientId").asText();
   }
 
@@ -320,7 +320,7 @@ public abstract class ServerTransportKit {
     assertThat(m.get("data").get("serverTime").asLong()).isEqualTo(time.currentTimeMillis());
     assertThat(m.get("data").get("heartbeatIntervalMs").asLong()).isEqualTo(30_000);
     assertAlive(c);
-    String id = clientId(c, m);
+    String id = clientId(m);
     assertThat(r.server().connection(id)).get()
         .satisfies(i -> assertThat(i.principal()).isEqualTo(new KitPrincipal("anon")))
         .satisfies(i -> assertThat(i.path()).isEqualTo("/ws"));
@@ -345,7 +345,7 @@ public abstract class ServerTransportKit {
     KitClient c = open(r, "/ws?token=bad", Map.of());
     assertThat(c.status()).isEqualTo(101);
     c.send("global", "ping", "{\"timestamp\":1}", "p"); // sent at once: must not be processed
-    JsonNode e = takeError(c, "unauthorized");
+    takeError(c, "unauthorized");
     KitClient.Frame next = c.readFrame();
     while (next.opcode() == KitClient.PING) {
       next = c.readFrame();
@@ -414,7 +414,7 @@ public abstract class ServerTransportKit {
         .limits(ServerLimits.builder().handshakeTimeout(Duration.ofSeconds(3)).build()));
     int pending = time.pending(); // the ping timer
     try (var s = KitClient.socket(r.base(), null, 0)) {
-      s.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n")
+      s.getOutputStream().write("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
           .getBytes(StandardCharsets.US_ASCII)); // no blank line: the request never ends
       s.getOutputStream().flush();
       time.awaitPending(pending + 1, Duration.ofSeconds(10)); // the deadline is armed

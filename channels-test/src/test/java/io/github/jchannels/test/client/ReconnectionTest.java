@@ -82,7 +82,7 @@ class ReconnectionTest {
     try (ChannelClient client = ChannelClient.builder(uri).scheduler(time)
         .unlimitedReconnectAttempts().build()) {
       client.addStateListener(states);
-      client.connect();
+      var unused = client.connect(); // the states tell how it goes
       for (int n = 1; n <= 8; n++) {
         ConnectionState.Reconnecting r = states.takeState(ConnectionState.Reconnecting.class,
             WAIT);
@@ -105,7 +105,7 @@ class ReconnectionTest {
           closedIt.complete(null);
         }
       });
-      client.connect();
+      var unused = client.connect(); // the states tell how it goes
       closedIt.get(WAIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(client.state()).isInstanceOf(ConnectionState.Closed.class);
       assertThat(client.send(Channels.session("x"),
@@ -115,7 +115,8 @@ class ReconnectionTest {
 
   @Test
   void aHandshakeThatNeverCompletesTimesOutAndCloseStillEndsEveryThread() throws Exception {
-    try (ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+    ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    try {
       List<Socket> accepted = new CopyOnWriteArrayList<>();
       Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
         try {
@@ -131,7 +132,7 @@ class ReconnectionTest {
           .scheduler(time).name("blackhole").connectTimeout(Duration.ofSeconds(3))
           .maxReconnectAttempts(1).build();
       client.addStateListener(states);
-      client.connect();
+      var unused = client.connect(); // the states tell how it goes
       states.takeState(ConnectionState.Connecting.class, WAIT);
       time.awaitPending(1, WAIT);
       time.advance(Duration.ofSeconds(3));
@@ -146,6 +147,8 @@ class ReconnectionTest {
       }
       blackHole.close();
       acceptor.join(5000);
+    } finally {
+      blackHole.close(); // idempotent: also when the test failed before
     }
   }
 

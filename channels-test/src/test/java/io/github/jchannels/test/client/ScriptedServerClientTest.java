@@ -147,7 +147,7 @@ class ScriptedServerClientTest {
     AtomicInteger calls = new AtomicInteger();
     build(builder().connectTimeout(Duration.ofSeconds(3)).tokenProvider(() ->
         calls.incrementAndGet() == 1 ? never : CompletableFuture.completedFuture("t")));
-    client.connect();
+    var unused = client.connect(); // the states tell how it goes
     states.takeState(ConnectionState.Connecting.class, WAIT);
     time.awaitPending(1, WAIT); // the connect timeout
     time.advance(Duration.ofSeconds(3));
@@ -207,7 +207,7 @@ class ScriptedServerClientTest {
     server.heartbeatIntervalMs(2000);
     connect(ChannelClient.builder(server.uri()).scheduler(time));
     time.awaitPending(1, WAIT);
-    time.advance(Duration.ofMillis(2000));
+    time.advance(Duration.ofSeconds(2));
     server.takeFrame("ping", WAIT);
   }
 
@@ -274,7 +274,7 @@ class ScriptedServerClientTest {
   void enteringClosedFailsQueuedRequestsEmptiesTheQueueAndRefusesSends() throws Exception {
     server.autoConnected(false);
     build(builder().maxReconnectAttempts(0));
-    client.connect();
+    var unused = client.connect(); // the states tell how it goes
     states.takeState(ConnectionState.Open.class, WAIT);
     CompletableFuture<Reply> queued = client.request(S1, msg("q"));
     client.send(S1, msg("a"));
