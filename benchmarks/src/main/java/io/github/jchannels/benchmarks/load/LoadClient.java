@@ -9,9 +9,11 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +48,9 @@ public final class LoadClient implements AutoCloseable {
   private static final byte[] CONNECTED = ascii("\"type\":\"connected\"");
   private static final byte[] SUB_OK = ascii("\"type\":\"subscription_success\"");
   private static final byte[] SUB_ERR = ascii("\"type\":\"subscription_error\"");
+  private static final byte[] RECOVERED = ascii("\"recovered\":true");
+  private static final byte[] SEQ_KEY = ascii(",\"seq\":");
+  private static final byte[] EPOCH_KEY = ascii("\"epoch\":\"");
   private static final byte[] HEADER_END = ascii("\r\n\r\n");
   private static final byte[] MASK = {0x37, 0x5a, (byte) 0xc1, 0x0e};
   private static final int MAX_HANDSHAKES_IN_FLIGHT = 64;
@@ -76,6 +81,26 @@ public final class LoadClient implements AutoCloseable {
   private int inFlight;
   private long deliveredLocal;
 
+  /**
+   * Failover (ScaleOutBench): where a connection that drops after it was ready reconnects, once,
+   * resubscribing with {@code since} = the last stream position (epoch, seq) it received. Null:
+   * a dropped connection stays closed.
+   */
+  private volatile InetSocketAddress failover;
+  /** Failover: each dropped connection waits a random delay in [spread/2, spread) first. */
+  private volatile long failoverSpreadNanos;
+  private final ArrayDeque<Conn> waitingToReopen = new ArrayDeque<>();
+  private final SplittableRandom random = new SplittableRandom(42);
+  private byte[] failoverUpgrade;
+  private volatile int dropped;
+  private volatile int resubscribed;
+  private volatile int recovered;
+  private volatile int notRecovered;
+  private volatile int failoverFailed;
+  private volatile long lastResubscribedNanos;
+  private volatile long firstDroppedNanos;
+  private volatile long lastDroppedNanos;
+
   /** Broadcasts with {@code recordFrom <= seq < recordTo} have their latency recorded. */
   private volatile long recordFrom = Long.MAX_VALUE;
   private volatile long recordTo = Long.MAX_VALUE;
@@ -90,6 +115,11 @@ public final class LoadClient implements AutoCloseable {
     ByteBuffer pendingOut;
     long expected;
     long received;
+    /** Failover: the last stream position received, and whether this is the second socket. */
+    long streamSeq;
+    String epoch;
+    boolean failedOver;
+    long reopenAt;
   }
 
   /** A client for the server at {@code address}, endpoint {@code path}; call {@link #connect}. */
@@ -127,6 +157,81 @@ public final class LoadClient implements AutoCloseable {
       Thread.sleep(5);
     }
     return ready;
+  }
+
+  /**
+   * From now on a connection that drops after it was ready reconnects to {@code to} and
+   * resubscribes with {@code since} its last (epoch, seq); see {@link #resubscribed()},
+   * {@link #recovered()}. Events must carry {@code seq}/{@code epoch} (a family with history).
+   */
+  public void failoverTo(InetSocketAddress to, Duration spread) {
+    failoverSpreadNanos = spread.toNanos();
+    failoverUpgrade = ascii("GET " + path + " HTTP/1.1\r\nHost: " + to.getHostString() + ":"
+        + to.getPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    failover = to;
+  }
+
+  /** Connections that dropped after they were ready (failover mode). */
+  public int dropped() {
+    return dropped;
+  }
+
+  /** Failed-over connections whose resubscribe was answered {@code subscription_success}. */
+  public int resubscribed() {
+    return resubscribed;
+  }
+
+  /** Of those, answered {@code recovered: true}. */
+  public int recovered() {
+    return recovered;
+  }
+
+  /** Of those, answered without {@code recovered: true} (state stale). */
+  public int notRecovered() {
+    return notRecovered;
+  }
+
+  /** Failed-over connections that could not reconnect or resubscribe. */
+  public int failoverFailed() {
+    return failoverFailed;
+  }
+
+  /** {@link Payload#nanoTime()} when the first ready connection was seen dropped. */
+  public long firstDroppedNanos() {
+    return firstDroppedNanos;
+  }
+
+  /** {@link Payload#nanoTime()} when the last ready connection was seen dropped. */
+  public long lastDroppedNanos() {
+    return lastDroppedNanos;
+  }
+
+  /** {@link Payload#nanoTime()} when the last resubscribe was answered. */
+  public long lastResubscribedNanos() {
+    return lastResubscribedNanos;
+  }
+
+  /**
+   * The lowest payload sequence number still expected over the connections that are ready
+   * (every connection has received every broadcast below it), or Long.MAX_VALUE with none.
+   */
+  public long minExpected() throws InterruptedException {
+    long[] min = {Long.MAX_VALUE};
+    CountDownLatch done = new CountDownLatch(1);
+    tasks.add(() -> {
+      for (Conn c : conns) {
+        if (c.state == READY) {
+          min[0] = Math.min(min[0], c.expected);
+        }
+      }
+      done.countDown();
+    });
+    selector.wakeup();
+    if (!done.await(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("client thread did not answer");
+    }
+    return min[0];
   }
 
   /** Connections ready now. */
@@ -210,7 +315,8 @@ public final class LoadClient implements AutoCloseable {
           t.run();
         }
         openMore();
-        selector.select(50);
+        reopenDue();
+        selector.select(waitingToReopen.isEmpty() ? 50 : 2);
         Iterator<SelectionKey> it = selector.selectedKeys().iterator();
         while (it.hasNext()) {
           SelectionKey key = it.next();
@@ -290,7 +396,7 @@ public final class LoadClient implements AutoCloseable {
     }
     c.state = HANDSHAKE;
     c.key.interestOps(SelectionKey.OP_READ);
-    write(c, upgrade);
+    write(c, c.failedOver ? failoverUpgrade : upgrade);
   }
 
   private void fail(Conn c, String why) {
@@ -298,7 +404,18 @@ public final class LoadClient implements AutoCloseable {
     if (c.state == CLOSED) {
       return;
     }
-    if (c.state == READY) {
+    if (c.failedOver && c.state != READY) {
+      failoverFailed++;
+    } else if (c.state == READY && failover != null && !c.failedOver) {
+      long t = Payload.nanoTime();
+      if (dropped == 0) {
+        firstDroppedNanos = t;
+      }
+      lastDroppedNanos = t;
+      dropped++;
+      reopen(c);
+      return;
+    } else if (c.state == READY) {
       closed++;
     } else {
       failed++;
@@ -317,7 +434,63 @@ public final class LoadClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Failover: closes the dropped socket and queues the connection record for a new socket to
+   * {@link #failover} after a random delay in [spread/2, spread) (the Java client's first
+   * reconnect delay with its default equal jitter is 0.5-1 s).
+   */
+  private void reopen(Conn c) {
+    if (c.key != null) {
+      c.key.cancel();
+    }
+    try {
+      c.channel.close();
+    } catch (IOException ignored) {
+      // dropped anyway
+    }
+    c.failedOver = true;
+    c.state = CONNECTING;
+    c.leftoverLen = 0;
+    c.pendingOut = null;
+    long spread = failoverSpreadNanos;
+    c.reopenAt = System.nanoTime() + (spread <= 1 ? 0 : spread / 2 + random.nextLong(spread / 2));
+    waitingToReopen.add(c);
+  }
+
+  /** Opens the sockets of the failed-over connections whose delay is over. */
+  private void reopenDue() {
+    if (waitingToReopen.isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (Iterator<Conn> it = waitingToReopen.iterator(); it.hasNext(); ) {
+      Conn c = it.next();
+      if (c.reopenAt <= now) {
+        it.remove();
+        connectFailover(c);
+      }
+    }
+  }
+
+  private void connectFailover(Conn c) {
+    try {
+      c.channel = SocketChannel.open();
+      c.channel.configureBlocking(false);
+      c.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      c.key = c.channel.register(selector, SelectionKey.OP_CONNECT, c);
+      if (c.channel.connect(failover)) {
+        finishConnect(c);
+      }
+    } catch (IOException e) {
+      fail(c, e.toString());
+    }
+  }
+
   private void becomeReady(Conn c) {
+    if (c.failedOver) {
+      c.state = READY;
+      return;
+    }
     c.state = READY;
     inFlight--;
     ready++;
@@ -480,6 +653,27 @@ public final class LoadClient implements AutoCloseable {
             sent = sent * 10 + (a[j++] - '0');
           }
         }
+        if (failover != null) {
+          int q = indexOf(a, i, end, SEQ_KEY);
+          if (q >= 0) {
+            long ss = 0;
+            for (int j = q + SEQ_KEY.length; j < end && a[j] >= '0' && a[j] <= '9'; j++) {
+              ss = ss * 10 + (a[j] - '0');
+            }
+            c.streamSeq = ss;
+            if (c.epoch == null) {
+              int e = indexOf(a, q, end, EPOCH_KEY);
+              if (e >= 0) {
+                int from = e + EPOCH_KEY.length;
+                int to = from;
+                while (to < end && a[to] != '"') {
+                  to++;
+                }
+                c.epoch = new String(a, from, to - from, StandardCharsets.UTF_8);
+              }
+            }
+          }
+        }
         c.received++;
         deliveredLocal++;
         if (seq == c.expected) {
@@ -497,11 +691,26 @@ public final class LoadClient implements AutoCloseable {
       case WAIT_CONNECTED -> {
         if (indexOf(a, start, end, CONNECTED) >= 0) {
           c.state = SUBSCRIBING;
-          write(c, subscribeFrame);
+          if (c.failedOver && c.epoch != null) {
+            write(c, maskedText("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":"
+                + "{\"channel\":\"" + Payload.CHANNEL.name() + "\",\"since\":{\"epoch\":\""
+                + c.epoch + "\",\"seq\":" + c.streamSeq + "}},\"ref\":\"2\"}", 1));
+          } else {
+            write(c, subscribeFrame);
+          }
         }
       }
       case SUBSCRIBING -> {
         if (indexOf(a, start, end, SUB_OK) >= 0) {
+          if (c.failedOver) {
+            if (indexOf(a, start, end, RECOVERED) >= 0) {
+              recovered++;
+            } else {
+              notRecovered++;
+            }
+            resubscribed++;
+            lastResubscribedNanos = now;
+          }
           becomeReady(c);
         } else if (indexOf(a, start, end, SUB_ERR) >= 0) {
           fail(c, new String(a, start, length, StandardCharsets.UTF_8));

@@ -90,11 +90,16 @@ public final class LoadHarness {
       long serialisations, double serverCores, double clientCores, double serverCpuPerDelivery,
       double serverAllocPerDelivery, long heapAfterGc, int closedConnections,
       Map<String, Double> coresByThreadGroup, double writeSyscallsPerDelivery,
-      double readSyscallsPerDelivery, String note) {
+      double readSyscallsPerDelivery, String note, int nodes, long otherSerialisations) {
 
-    /** Serialisations per broadcast (1.0 is the target). */
+    /** Serialisations per broadcast on the publishing node (1.0 is the target). */
     public double serialisationsPerBroadcast() {
       return broadcasts == 0 ? 0 : (double) serialisations / broadcasts;
+    }
+
+    /** Serialisations per broadcast on the other nodes (0 is the target). */
+    public double otherSerialisationsPerBroadcast() {
+      return broadcasts == 0 ? 0 : (double) otherSerialisations / broadcasts;
     }
   }
 
@@ -123,7 +128,11 @@ public final class LoadHarness {
     return """
         LoadHarness options (defaults in brackets):
           --n 100,1000,5000        subscriber counts
-          --targets bare,channels  servers to run, in this order; channels@DIR_OR_JAR loads
+          --targets bare,channels  servers to run, in this order: bare (Java-WebSocket alone),
+                                   channels (default transport), jakarta (channels-jakarta in
+                                   embedded Jetty 12), redis2 (two channels nodes sharing a
+                                   RedisBroker, subscribers split; REDIS_URI or a redis-server
+                                   started on a free port); channels@DIR_OR_JAR loads
                                    another channels-server build beside it (A/B in one run);
                                    LABEL=TARGET reports TARGET under LABEL
           --warmup-seconds 3       closed-loop warm-up per run (not measured)
@@ -172,6 +181,8 @@ public final class LoadHarness {
     return switch (name) {
       case "bare" -> () -> new BareServer().start();
       case "channels" -> ChannelsTarget::new;
+      case "jakarta" -> JakartaJettyTarget::new;
+      case "redis2" -> RedisPairTarget::new;
       default -> throw new IllegalArgumentException("unknown target " + name);
     };
   }
@@ -191,6 +202,16 @@ public final class LoadHarness {
     @Override
     public int port() {
       return target.port();
+    }
+
+    @Override
+    public List<Integer> ports() {
+      return target.ports();
+    }
+
+    @Override
+    public long otherSerialisations() {
+      return target.otherSerialisations();
     }
 
     @Override
@@ -218,12 +239,15 @@ public final class LoadHarness {
   public Result runOne(String targetName, int n) throws Exception {
     Probe.heapAfterGc();
     try (Target target = factory(targetName).get()) {
-      int threads = Math.max(1, Math.min(options.clientThreads(), n));
+      List<Integer> ports = target.ports();
+      // at least one client thread per node: the subscribers are split across the nodes
+      int threads = Math.max(ports.size(), Math.min(options.clientThreads(), n));
       List<LoadClient> clients = new ArrayList<>();
       Set<Long> clientThreads = new HashSet<>();
       try {
-        InetSocketAddress address = new InetSocketAddress("127.0.0.1", target.port());
         for (int i = 0; i < threads; i++) {
+          InetSocketAddress address = new InetSocketAddress("127.0.0.1",
+              ports.get(i % ports.size()));
           LoadClient c = new LoadClient("bench-client-" + i, address, target.path(),
               target.protocol());
           clients.add(c);
@@ -244,7 +268,7 @@ public final class LoadHarness {
           return failed(target.name(), n, connected, "connected " + connected + "/" + n
               + ", server sees " + receivers + (why.isEmpty() ? "" : ": " + why));
         }
-        return measure(target, n, clients, new Probe(clientThreads));
+        return measure(target, n, clients, new Probe(clientThreads), ports.size());
       } finally {
         for (LoadClient c : clients) {
           c.close();
@@ -262,7 +286,7 @@ public final class LoadHarness {
 
   private Result failed(String target, int n, int connected, String note) {
     return new Result(target, n, connected, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, Map.of(), 0, 0, note);
+        0, Map.of(), 0, 0, note, 1, 0);
   }
 
   private long delivered(List<LoadClient> clients) {
@@ -281,8 +305,8 @@ public final class LoadHarness {
     return d;
   }
 
-  private Result measure(Target target, int n, List<LoadClient> clients, Probe probe)
-      throws Exception {
+  private Result measure(Target target, int n, List<LoadClient> clients, Probe probe,
+      int nodes) throws Exception {
     long seq = 0;
     long windowDeliveries = Math.max(options.window(), n);
     String note = "";
@@ -295,6 +319,7 @@ public final class LoadHarness {
 
     // closed loop
     long ser0 = target.serialisations();
+    long other0 = target.otherSerialisations();
     long seq0 = seq;
     long d0 = delivered(clients);
     Probe.Snapshot s0 = probe.take();
@@ -347,6 +372,7 @@ public final class LoadHarness {
       h.add(c.takeHistogram());
     }
     long ser1 = target.serialisations();
+    long other1 = target.otherSerialisations();
     long expected = seq * n;
     long got = delivered(clients);
     long outOfOrder = 0;
@@ -362,7 +388,7 @@ public final class LoadHarness {
         clientCores, cpuPerDelivery, allocPerDelivery, heap, closedConnections(clients),
         cores, d1 > d0 ? (double) (s1.writeSyscalls() - s0.writeSyscalls()) / (d1 - d0) : 0,
         d1 > d0 ? (double) (s1.readSyscalls() - s0.readSyscalls()) / (d1 - d0) : 0,
-        note.isEmpty() ? "" : note.trim());
+        note.isEmpty() ? "" : note.trim(), nodes, other1 - other0);
   }
 
   /** Broadcasts as fast as the window allows for {@code seconds}; returns the next seq. */
@@ -423,12 +449,14 @@ public final class LoadHarness {
     return String.format(Locale.ROOT,
         "closed %,.0f deliveries/s (%d broadcasts) | open %,.0f/s p50 %s p99 %s p99.9 %s max %s"
             + " (%d samples) | lost %d out-of-order %d gaps %d closed %d | serialisations/broadcast"
-            + " %.3f | server %.2f cores %.0f ns/delivery %.0f B/delivery | client %.2f cores"
+            + " %.3f%s | server %.2f cores %.0f ns/delivery %.0f B/delivery | client %.2f cores"
             + " | write/read syscalls per delivery %.3f/%.3f | heap after GC %d MB"
             + " | cores by thread %s%s",
         r.deliveriesPerSec(), r.closedBroadcasts(), r.openRate(), ms(r.p50Nanos()),
         ms(r.p99Nanos()), ms(r.p999Nanos()), ms(r.maxNanos()), r.latencySamples(), r.lost(),
         r.outOfOrder(), r.gaps(), r.closedConnections(), r.serialisationsPerBroadcast(),
+        r.nodes() > 1 ? String.format(Locale.ROOT, " (publishing node; other nodes %.3f)",
+            r.otherSerialisationsPerBroadcast()) : "",
         r.serverCores(), r.serverCpuPerDelivery(), r.serverAllocPerDelivery(), r.clientCores(),
         r.writeSyscallsPerDelivery(), r.readSyscallsPerDelivery(), r.heapAfterGc() >> 20,
         cores(r.coresByThreadGroup()),

@@ -30,8 +30,8 @@ class LoadHarnessSmokeTest {
   @Test
   @Timeout(60)
   void fanOutHarnessDeliversEverythingInOrderToBothServers() throws Exception {
-    LoadHarness.Options o = new LoadHarness.Options(List.of(3, 20), List.of("bare", "channels"),
-        0.2, 0.5, 0.5, 2_000, 200, 2, 1);
+    LoadHarness.Options o = new LoadHarness.Options(List.of(3, 20),
+        List.of("bare", "channels", "jakarta"), 0.2, 0.5, 0.5, 2_000, 200, 2, 1);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     LoadHarness harness = new LoadHarness(o, out);
@@ -40,7 +40,7 @@ class LoadHarnessSmokeTest {
     String report = bytes.toString(StandardCharsets.UTF_8);
     System.out.println(report);
 
-    assertThat(results).hasSize(4);
+    assertThat(results).hasSize(6);
     for (LoadHarness.Result r : results) {
       assertThat(r.note()).as(report).isEmpty();
       assertThat(r.connected()).isEqualTo(r.subscribers());
@@ -53,7 +53,7 @@ class LoadHarnessSmokeTest {
       assertThat(r.closedConnections()).as(report).isZero();
       assertThat(r.serialisationsPerBroadcast()).as(report).isEqualTo(1.0);
     }
-    assertThat(report).contains("| 20 | channels |");
+    assertThat(report).contains("| 20 | channels |").contains("| 20 | jakarta |");
   }
 
   @Test
