@@ -9,6 +9,7 @@ import type {
 } from './families.js';
 import { ClientMetrics, MessageLog } from './debug.js';
 import { Recovery, readPosition, type StreamPosition, type Subscribed } from './recovery.js';
+import { Presence, readEntries, type PresenceMeta } from './presence.js';
 import {
   CloseReasons, CONNECT_TIMEOUT, HEARTBEAT_TIMEOUT, UNLIMITED, reconnectDelay,
   type CloseReason, type ConnectionState,
@@ -251,6 +252,8 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
   /** Stream positions per channel (recovery.ts) and the handles that hear of confirmations. */
   #recovery = new Recovery();
   #observers = new Map<string, Set<(s: Subscribed) => void>>();
+  /** Presence views by channel (presence.ts), made on demand or by the first presence frame. */
+  #presences = new Map<string, Presence<PresenceMeta>>();
 
   constructor(url: string, options: ClientOptions = {}) {
     this.url = url;
@@ -388,6 +391,7 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
         if (channel === 'global') return;
         this.#joins.delete(channel);
         this.#recovery.forget(channel);
+        this.#presences.get(channel)?._clear();
         if (this.#ready && this.#joinEvent(channel) === null) {
           this.#transmit({ channel: 'global', type: 'unsubscribe', data: { channel }, ref: this.#nextRef() });
         }
@@ -416,6 +420,18 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
       this.#pending.set(ref, { resolve, reject, timer, sent: false });
       this.#sendOrQueue({ channel, type: event.type, data: event.data, ref });
     }));
+  }
+
+  /**
+   * The live presence view of `channel` (PROTOCOL.md section 12; see `Presence`): who is
+   * subscribed to it, filled from `presence_state` and `presence_diff` while the channel has
+   * handlers. The same view on every call.
+   */
+  presence<M extends PresenceMeta = PresenceMeta>(channel: Exclude<ChannelOf<F>, 'global'>): Presence<M> {
+    if (typeof channel !== 'string' || channel.length === 0 || channel === 'global') {
+      throw new TypeError('presence needs a channel other than global');
+    }
+    return this.#presenceOf(channel) as unknown as Presence<M>;
   }
 
   /** The channels with handlers, their handler count and join state. */
@@ -562,6 +578,7 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
     if (this.#connectTimer !== null) clearTimeout(this.#connectTimer);
     this.#connectTimer = null;
     for (const j of this.#joins.values()) j.joined = j.pending = false;
+    for (const p of this.#presences.values()) p._unsync();
     for (const [ref, p] of this.#pending) {
       if (!p.sent) continue;
       clearTimeout(p.timer);
@@ -691,6 +708,10 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
     this.messageLog.add('RECEIVED', raw as string, m);
     if (m.type === 'reply') {
       this.#onReply(m);
+      return;
+    }
+    if (m.channel !== 'global' && (m.type === 'presence_state' || m.type === 'presence_diff')) {
+      this.#onPresence(m, raw as string);
       return;
     }
     const problem = this.#o.guard?.(m) ?? null;
@@ -824,6 +845,33 @@ export class ChannelClient<F extends FamilyMap = UntypedFamilies> {
       join.joined = true;
       join.waiters.splice(0).forEach((w) => w.resolve());
     }
+  }
+
+  /** A presence frame: into the channel's view, never to its handlers (nor the guard). */
+  #onPresence(m: WireMessage, raw: string): void {
+    if (!this.#handlers.has(m.channel)) return; // late, after the channel was left
+    const data = (typeof m.data === 'object' && m.data !== null ? m.data : {}) as Record<string, unknown>;
+    const view = this.#presenceOf(m.channel);
+    try {
+      if (m.type === 'presence_state') view._state(readEntries(data.entries, 'entries'));
+      else view._diff({ joins: readEntries(data.joins, 'joins'), leaves: readEntries(data.leaves, 'leaves') });
+    } catch (e) {
+      this.#invalid(raw, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  #presenceOf(channel: string): Presence<PresenceMeta> {
+    let view = this.#presences.get(channel);
+    if (view === undefined) {
+      view = new Presence(channel, {
+        update: (c, meta) => this.request(c as never, { type: 'presence_update', data: { meta } } as never),
+        logger: this.#o.logger,
+        name: this.#o.name,
+        handlerError: () => this.metrics.handlerError(),
+      });
+      this.#presences.set(channel, view);
+    }
+    return view;
   }
 
   #settle(ref: string | undefined, fn: (p: Pending) => void): void {

@@ -13,6 +13,11 @@ export {
   ClientMetrics, MessageLog, type Direction, type LogEntry, type MetricsSnapshot,
 } from './debug.js';
 export { readPosition, type StreamPosition, type Subscribed } from './recovery.js';
+export {
+  Presence, list, syncDiff, syncState,
+  type OnJoin, type OnLeave, type PresenceDiff, type PresenceEntry, type PresenceHost,
+  type PresenceMeta, type PresenceState,
+} from './presence.js';
 export type {
   ChannelOf, ClientEventOn, EventShape, FamilyEntry, FamilyMap, FamilyOf, MessageMeta,
   ServerEventOn, UntypedFamilies, WireMessage,

@@ -169,6 +169,13 @@ public interface ChannelClient extends AutoCloseable {
   /** The channels that have handlers, with their handler count and join state. */
   List<ActiveSubscription> subscriptions();
 
+  /**
+   * The live presence view of {@code channel} (PROTOCOL.md section 12): who is subscribed to it,
+   * filled from the server's {@code presence_state} and {@code presence_diff} while the client
+   * has handlers on the channel. The same view every call; see {@link ChannelPresence}.
+   */
+  ChannelPresence presence(Channel<?> channel);
+
   /** How many messages wait in the send queue (not ready yet). */
   int queuedMessages();
 

@@ -83,7 +83,7 @@ final class Connector {
   Connector(ClientConfig config, Loop loop, Timers timers, Callbacks callbacks, Executor worker,
       Metrics metrics, RingMessageLog messageLog, Codec codec, Listeners listeners,
       Requests requests, SendQueue queue, Outbound outbound, Inbound inbound, Backoff backoff,
-      EventBus bus, AtomicLong refs) {
+      EventBus bus, AtomicLong refs, PresenceTracker presence) {
     this.config = config;
     this.loop = loop;
     this.timers = timers;
@@ -102,7 +102,7 @@ final class Connector {
     this.joins = new Joins(codec, config.joins(), refs, callbacks, timers, backoff,
         config.joinTimeout(), listeners::error, sender::transmit);
     this.dispatcher = new Dispatcher(this, joins, requests, bus, codec, callbacks, inbound,
-        metrics, messageLog, listeners, config.messageLogPings(), timers.scheduler());
+        metrics, messageLog, listeners, config.messageLogPings(), timers.scheduler(), presence);
   }
 
   Joins joins() {

@@ -34,10 +34,11 @@ final class Dispatcher {
   private final Listeners listeners;
   private final boolean logPings;
   private final Scheduler time;
+  private final PresenceTracker presence;
 
   Dispatcher(Connector connector, Joins joins, Requests requests, EventBus bus, Codec codec,
       Callbacks callbacks, Inbound inbound, Metrics metrics, RingMessageLog messageLog,
-      Listeners listeners, boolean logPings, Scheduler time) {
+      Listeners listeners, boolean logPings, Scheduler time, PresenceTracker presence) {
     this.connector = connector;
     this.joins = joins;
     this.requests = requests;
@@ -50,6 +51,7 @@ final class Dispatcher {
     this.listeners = listeners;
     this.logPings = logPings;
     this.time = time;
+    this.presence = presence;
   }
 
   /** A text frame of {@code size} bytes from attempt {@code a}. */
@@ -68,10 +70,16 @@ final class Dispatcher {
         }
         return;
       }
-      String type = Frames.typeOf(d);
+      PresenceFrames.Read presenceFrame =
+          d instanceof Decoded.Failure f ? presence.offer(f, text) : null;
+      String type = presenceFrame != null ? PresenceFrames.typeOf(presenceFrame)
+          : Frames.typeOf(d);
       if (logPings || !"pong".equals(type)) {
         messageLog.add(new MessageLog.Entry(MessageLog.Direction.RECEIVED, Frames.channelOf(d),
             type, Instant.ofEpochMilli(time.currentTimeMillis()), text));
+      }
+      if (presenceFrame != null) {
+        return; // handed to the presence views (or reported as malformed)
       }
       switch (d) {
         case Decoded.Failure f -> invalidFrame(f, text);

@@ -3,6 +3,7 @@ package io.github.jchannels.client.internal;
 import io.github.jchannels.client.ActiveSubscription;
 import io.github.jchannels.client.ChannelClient;
 import io.github.jchannels.client.ChannelException;
+import io.github.jchannels.client.ChannelPresence;
 import io.github.jchannels.client.ClientError;
 import io.github.jchannels.client.ClientMetrics;
 import io.github.jchannels.client.ClientSubscription;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -73,6 +75,8 @@ public final class RealChannelClient implements ChannelClient {
   private final Inbound inbound;
   private final Requests requests;
   private final Connector connector;
+  private final PresenceFrames presenceFrames = new PresenceFrames();
+  private final PresenceTracker presence;
   private final AtomicLong refs = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -90,7 +94,10 @@ public final class RealChannelClient implements ChannelClient {
 
       @Override
       public void lastHandlerRemoved(Channel<?> channel) {
-        loop.post(() -> connector.joins().lost(channel));
+        loop.post(() -> {
+          connector.joins().lost(channel);
+          presence.left(channel);
+        });
       }
     });
     this.metrics = new Metrics(bus::handlerErrors);
@@ -121,8 +128,15 @@ public final class RealChannelClient implements ChannelClient {
     this.requests = new Requests(scheduler, worker, loop, callbacks, queue::remove);
     Backoff backoff = new Backoff(config.initialReconnectDelay(), config.maxReconnectDelay(),
         config.reconnectJitter());
+    this.presence = new PresenceTracker(config.registry(), bus, callbacks, metrics, listeners,
+        presenceFrames, this::presenceUpdate, config.requestTimeout());
+    listeners.addState(s -> {
+      if (!s.isReady()) {
+        presence.connectionLost(); // on the callback thread, in order with the frames
+      }
+    });
     this.connector = new Connector(config, loop, timers, callbacks, worker, metrics, messageLog,
-        codec, listeners, requests, queue, outbound, inbound, backoff, bus, refs);
+        codec, listeners, requests, queue, outbound, inbound, backoff, bus, refs, presence);
   }
 
   /** The settings this client was built with (for tests and diagnostics). */
@@ -230,6 +244,26 @@ public final class RealChannelClient implements ChannelClient {
     Frame frame = codec.encode(channel, event, ref);
     Frames.Outgoing o = new Frames.Outgoing(channel.name(), Frames.typeOf(channel, event), frame,
         ref);
+    return submit(channel, o, timeout);
+  }
+
+  /** Sends {@code presence_update} on {@code channel} as a request (see ChannelPresence). */
+  private CompletableFuture<Reply> presenceUpdate(Channel<?> channel, Object meta,
+      Duration timeout) {
+    checkKnown(channel);
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
+    String ref = "r" + refs.incrementAndGet();
+    Frames.Outgoing o = new Frames.Outgoing(channel.name(), PresenceFrames.UPDATE,
+        presenceFrames.update(channel.name(), meta, ref), ref);
+    return submit(channel, o, timeout);
+  }
+
+  /** Queues or sends the request frame {@code o} and returns its reply's future. */
+  private CompletableFuture<Reply> submit(Channel<?> channel, Frames.Outgoing o,
+      Duration timeout) {
+    String ref = Objects.requireNonNull(o.ref(), "ref");
     checkSize(o);
     ClientFuture<Reply> f = future();
     if (closed.get()) {
@@ -313,6 +347,15 @@ public final class RealChannelClient implements ChannelClient {
     }
     out.sort(Comparator.comparing(a -> a.channel().name()));
     return out;
+  }
+
+  @Override
+  public ChannelPresence presence(Channel<?> channel) {
+    checkKnown(channel);
+    if (channel.family() == Channels.GLOBAL) {
+      throw new IllegalArgumentException("'global' has no presence");
+    }
+    return presence.view(channel);
   }
 
   @Override
