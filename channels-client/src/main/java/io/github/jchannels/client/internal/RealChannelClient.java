@@ -402,6 +402,9 @@ public final class RealChannelClient implements ChannelClient {
         awaitSockets(result.sockets());
       }
       worker.shutdownNow();
+      if (!worker.awaitTermination(500, TimeUnit.MILLISECONDS)) { // idle workers end at once
+        log.warn("A worker thread (token supplier?) is still running 500 ms after close");
+      }
       if (ownScheduler != null) {
         ownScheduler.close();
       }
