@@ -6,11 +6,13 @@
 //                             [--screenshots DIR]
 //
 // Checks: the page loads and shows "Connected"; a message sent streams in completely
-// (in two tabs); the devtools panel toggles and filters; with --shell, the terminal echoes a
-// typed command and a reloaded page gets the same shell back; a tab whose WebSocket the
-// "server" closes with 1012 mid-stream (Playwright's routeWebSocket) reconnects, recovers
-// (history + since) and shows the whole message, no word missing or twice, with the
-// "recovered" indicator; with --restart stdin,
+// (in two tabs); presence: two tabs see each other in the session, typing in one shows
+// "typing" in the other, and a closed tab leaves the other's list within 5 s; the devtools
+// panel toggles and filters; with --shell, the terminal echoes a typed command and a
+// reloaded page gets the same shell back; a tab whose WebSocket the "server" closes with
+// 1012 mid-stream (Playwright's routeWebSocket) reconnects, recovers (history + since) and
+// shows the whole message, no word missing or twice, with the "recovered" indicator; with
+// --restart stdin,
 // it prints "E2E:RESTART", waits for a line on stdin once the server was restarted
 // (ExamplesE2ETest does that in-process; by hand: restart the demo, press Enter), then
 // checks the banner showed "Reconnecting… (n/5)", then "Connected", and that a new
@@ -185,6 +187,39 @@ async function main() {
   await waitConnected(b);
   await b.waitForSelector('.msg.system', { timeout: TIMEOUT }); // "joined session:demo"
 
+  step('presence: two tabs see each other in the session');
+  const c = await browser.newPage();
+  pages.push(c);
+  c.on('pageerror', (e) => console.log(`E2E:PAGEERROR[c] ${e.message}`));
+  await c.goto(url);
+  await waitConnected(c);
+  const nameOf = (p) => p.evaluate(() => window.__CHANNELS__.userName);
+  const bName = await nameOf(b);
+  const cName = await nameOf(c);
+  if (bName === cName) throw new Error(`two tabs got the same name ${bName}`);
+  const lists = (p, n) => p.waitForFunction((key) => document.querySelector('#people')?.dataset.synced === 'true'
+    && [...document.querySelectorAll('#people li')].some((li) => li.dataset.key === key), n, { timeout: TIMEOUT });
+  await lists(b, cName);
+  await lists(c, bName);
+  await lists(c, cName); // itself too, marked "(you)"
+  if (!(await c.locator(`#people li[data-key="${cName}"]`).textContent()).includes('(you)')) {
+    throw new Error('a tab does not mark its own entry');
+  }
+
+  step('presence: typing in one tab shows "typing" in the other (meta.typing)');
+  await c.fill('[data-testid="chat-input"]', 'thinking about it');
+  await b.waitForFunction((key) => document.querySelector(`#people li[data-key="${key}"]`)?.dataset.typing === 'true'
+    && document.querySelector('#typing-note')?.textContent === `${key} is typing…`, cName, { timeout: TIMEOUT });
+  await shot(b, '0-presence-typing');
+
+  step('presence: a closed tab leaves the other tab\'s list within 5 s');
+  const closedAt = Date.now();
+  await c.close(); // still "typing": nothing tells the others it stopped, its entry just leaves
+  pages = pages.filter((p) => p !== c);
+  await b.waitForFunction((key) => !document.querySelector(`#people li[data-key="${key}"]`)
+    && document.querySelector('#typing-note')?.textContent === '', cName, { timeout: 5000 });
+  step(`presence: gone from the other tab after ${Date.now() - closedAt} ms`);
+
   step('a message streams in completely, in both tabs');
   await sendAndAwaitStream(a, 'hello from headless chromium, streamed word by word', [a, b]);
   await shot(a, '1-streamed');
@@ -240,6 +275,13 @@ async function main() {
     if (!/RESTARTED/.test(line)) throw new Error(`expected RESTARTED on stdin, got '${line}'`);
     await waitConnected(a);
     await waitConnected(b);
+
+    step('after the restart presence is rebuilt from the new state, no duplicates');
+    const aName = await nameOf(a);
+    await lists(a, bName);
+    await lists(b, aName);
+    await b.waitForFunction(() => [...document.querySelectorAll('#people li')].every((li) => !li.textContent.includes('×')),
+      null, { timeout: TIMEOUT });
 
     step('after the restart a new message streams again');
     await sendAndAwaitStream(a, 'after the restart the stream still arrives', [a, b]);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A stand-in for the Java demo, written from docs/protocol.md, to work on the page without
 // running Java. It covers the happy path only (connected, ping/pong, subscribe/unsubscribe,
-// not_subscribed, the session family, a fake terminal), not the error checks of section 7:
+// not_subscribed, the session family with presence, a fake terminal), not the error checks of section 7:
 //
 //   node examples/e2e/mock-server.mjs [--port 8080] [--ws-port 8081] [--token demo-token] [--shell]
 //
@@ -67,6 +67,24 @@ const broadcast = (channel, type, data) => {
   for (const ws of subscribers.get(channel) ?? []) ws.send(frame);
 };
 
+// presence on session channels (PROTOCOL.md section 12), uncoalesced: channel -> connId -> entry
+const presence = new Map();
+const entriesOf = (channel) => {
+  const out = {};
+  for (const e of presence.get(channel)?.values() ?? []) (out[e.key] ??= []).push(e.entry);
+  return out;
+};
+const presenceDiff = (channel, joins, leaves) => {
+  const group = (list) => list.reduce((o, e) => ((o[e.key] ??= []).push(e.entry), o), {});
+  broadcast(channel, 'presence_diff', { joins: group(joins), leaves: group(leaves) });
+};
+const presenceLeave = (channel, connId) => {
+  const e = presence.get(channel)?.get(connId);
+  if (e === undefined) return;
+  presence.get(channel).delete(connId);
+  presenceDiff(channel, [], [e]);
+};
+
 wss.on('connection', (ws, req) => {
   const url = new URL(req.url, 'http://x');
   if (url.searchParams.get('token') !== token) {
@@ -75,8 +93,15 @@ wss.on('connection', (ws, req) => {
     return;
   }
   const joined = new Set();
-  send(ws, 'global', 'connected', { clientId: `c${++seq}`, serverTime: Date.now(), heartbeatIntervalMs: 30000 });
-  ws.on('close', () => { for (const c of joined) subscribers.get(c)?.delete(ws); });
+  const connId = `c${++seq}`;
+  const key = url.searchParams.get('name') || 'demo';
+  send(ws, 'global', 'connected', { clientId: connId, serverTime: Date.now(), heartbeatIntervalMs: 30000 });
+  ws.on('close', () => {
+    for (const c of joined) {
+      subscribers.get(c)?.delete(ws);
+      presenceLeave(c, connId);
+    }
+  });
   ws.on('message', (raw) => {
     let m;
     try { m = JSON.parse(raw); } catch { send(ws, 'global', 'error', { error: 'invalid_message', message: 'not JSON' }); return; }
@@ -88,10 +113,18 @@ wss.on('connection', (ws, req) => {
         if (!subscribers.has(data.channel)) subscribers.set(data.channel, new Set());
         subscribers.get(data.channel).add(ws);
         send(ws, 'global', 'subscription_success', { channel: data.channel }, ref);
-        if (data.channel.startsWith('session:')) send(ws, data.channel, 'subscribe_success', { sessionId: data.channel.slice(8) });
+        if (data.channel.startsWith('session:')) {
+          send(ws, data.channel, 'subscribe_success', { sessionId: data.channel.slice(8) });
+          if (!presence.has(data.channel)) presence.set(data.channel, new Map());
+          const e = { key, entry: { connId, joinedAt: Date.now(), meta: { name: key } } };
+          presence.get(data.channel).set(connId, e);
+          send(ws, data.channel, 'presence_state', { entries: entriesOf(data.channel) });
+          presenceDiff(data.channel, [e], []); // the joiner's own copy repeats its state: a no-op
+        }
       } else if (type === 'unsubscribe') {
         joined.delete(data.channel);
         subscribers.get(data.channel)?.delete(ws);
+        presenceLeave(data.channel, connId);
         send(ws, 'global', 'unsubscribed', { channel: data.channel }, ref);
       }
       return;
@@ -110,6 +143,16 @@ wss.on('connection', (ws, req) => {
         broadcast(channel, 'progress_update', { sessionId, progress: i + 1, total: words.length, message: `word ${i + 1}` });
         if (i === words.length - 1) broadcast(channel, 'message_complete', { sessionId, messageId });
       }, wordDelay * (i + 1)));
+    } else if (type === 'presence_update') {
+      const old = presence.get(channel)?.get(connId);
+      if (typeof data?.meta !== 'object' || data.meta === null || Array.isArray(data.meta) || old === undefined) {
+        send(ws, 'global', 'error', { error: 'invalid_data', message: "'meta' must be an object", channel }, ref);
+        return;
+      }
+      const next = { key, entry: { ...old.entry, meta: data.meta } };
+      presence.get(channel).set(connId, next);
+      if (ref) send(ws, channel, 'reply', { status: 'ok', response: {} }, ref);
+      presenceDiff(channel, [next], [old]);
     } else if (type === 'typing_indicator') {
       broadcast(channel, 'typing_indicator', data);
     } else if (type === 'init' && shell) {

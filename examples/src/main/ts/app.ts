@@ -9,6 +9,7 @@ import {
   Channels, GlobalEventTypes, SessionEventTypes, serverMessageProblem, type ChannelFamilies,
 } from './generated/index.js';
 import { mountDevtools } from './devtools.js';
+import { mountPresence } from './presence.js';
 import { mountTerminal } from './terminal.js';
 
 /** The page's client: typed by every family the demo's server speaks. */
@@ -64,8 +65,14 @@ function showTokenForm(): void {
   });
 }
 
+/** This tab's display name: the server's presence hook puts it in `meta.name`. */
+const userName = sessionStorage.getItem('channels.user') ?? `tab-${Math.random().toString(36).slice(2, 6)}`;
+sessionStorage.setItem('channels.user', userName);
+
 function start(token: string): void {
-  const client: Client = new ChannelClient<ChannelFamilies>(endpoint(config.wsPath), {
+  const wsUrl = new URL(endpoint(config.wsPath));
+  wsUrl.searchParams.set('name', userName); // the demo's authenticator takes it as the principal
+  const client: Client = new ChannelClient<ChannelFamilies>(wsUrl.toString(), {
     token,
     guard: serverMessageProblem,
     firstPingDelayMs: 1000, // a latency sample for the banner soon, then one per interval
@@ -74,7 +81,7 @@ function start(token: string): void {
   // For the browser console, as in the seed app: window.__WS_METRICS__.snapshot()
   const w = window as unknown as Record<string, unknown>;
   w.__WS_METRICS__ = client.metrics;
-  w.__CHANNELS__ = { client };
+  w.__CHANNELS__ = { client, userName };
 
   mountBanner(client);
   // Refused credentials (1008) are final: offer to enter another token.
@@ -163,11 +170,9 @@ function describeClose(s: Extract<ConnectionState, { state: 'closed' }>, attempt
 function mountChat(client: Client, sessionId: string): void {
   const channel = Channels.session(sessionId);
   const list = $('messages');
-  const userId = sessionStorage.getItem('channels.user') ?? `tab-${Math.random().toString(36).slice(2, 6)}`;
-  sessionStorage.setItem('channels.user', userId);
   $('session-name').textContent = channel;
   let current: { li: HTMLLIElement; text: Text } | null = null; // the agent bubble being streamed into
-  let typingNote: HTMLLIElement | null = null;
+  const presence = mountPresence(client, channel, userName); // who is here, who is typing
 
   const add = (kind: string, text: string): HTMLLIElement => {
     const li = document.createElement('li');
@@ -222,15 +227,7 @@ function mountChat(client: Client, sessionId: string): void {
         add('system', `joined ${channel}`);
         break;
       case SessionEventTypes.TYPING_INDICATOR:
-        if (event.data.userId === userId) break;
-        if (event.data.isTyping) {
-          typingNote ??= add('system', '');
-          typingNote.textContent = `${event.data.userName} is typing…`;
-        } else {
-          typingNote?.remove();
-          typingNote = null;
-        }
-        break;
+        break; // the page shows typing from presence (presence.ts), not from this event
       default: {
         const missing: never = event; // a new session event in Java breaks the build here
         console.warn('[chat] unhandled session event', missing);
@@ -258,15 +255,7 @@ function mountChat(client: Client, sessionId: string): void {
     }
   });
 
-  let typing = false;
-  const setTyping = (isTyping: boolean): void => {
-    if (typing === isTyping) return;
-    typing = isTyping;
-    client.send(channel, {
-      type: SessionEventTypes.TYPING_INDICATOR,
-      data: { sessionId, userId, userName: userId, isTyping },
-    });
-  };
+  const setTyping = (isTyping: boolean): void => presence.setTyping(isTyping);
   const input = $<HTMLInputElement>('chat-input');
   input.addEventListener('input', () => setTyping(input.value.length > 0));
 

@@ -7,6 +7,7 @@ import io.github.jchannels.redis.RedisBroker;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ConnectionInfo;
+import io.github.jchannels.server.Presence;
 import io.github.jchannels.server.broker.History;
 import io.github.jchannels.shell.ShellEndpoint;
 import java.io.IOException;
@@ -21,10 +22,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,8 +43,15 @@ import org.jspecify.annotations.Nullable;
  * pages reconnect.
  */
 public final class DemoApp implements AutoCloseable {
-  /** The principal of every connection that presented the demo token. */
+  /**
+   * The principal of every connection that presented the demo token: named by the page's
+   * {@code ?name=} (the tab's display name, see {@link #displayName}), else {@code demo}.
+   */
   public record DemoUser(String getName) implements Principal {}
+
+  /** A display name a connection may choose: letters, digits, {@code _.-}, 1 to 32. */
+  private static final Pattern NAME =
+      Pattern.compile("[A-Za-z0-9_.-]{1,32}");
 
   private final DemoOptions options;
   private final FakeAgent agent;
@@ -187,6 +195,11 @@ public final class DemoApp implements AutoCloseable {
         // Sessions keep their last 1,000 events for 10 minutes: a client that reconnects
         // mid-stream resubscribes with `since` and gets the words it missed (docs/scale-out.md).
         .history(Channels.SESSION, History.of(1_000, Duration.ofMinutes(10)))
+        // Who is in a session, and who is typing (meta.typing, set by the page with
+        // presence_update): entries keyed by the principal's name, meta.name from the hook.
+        .presence(Channels.SESSION, Presence.builder()
+            .meta(DemoApp::presenceMeta)
+            .build())
         .authenticator(authenticator(options.token()))
         .allowedOrigins(origins)
         // Permission check at subscribe time: sessions named "admin-..." are for admins only.
@@ -204,13 +217,31 @@ public final class DemoApp implements AutoCloseable {
     return !sessionId.startsWith("admin-") || principal.getName().equals("admin");
   }
 
-  /** Accepts exactly the demo token (compared in constant time). */
+  /**
+   * Accepts exactly the demo token (compared in constant time); the principal is named by the
+   * query parameter {@code name} (the page sends its tab's name), see {@link #displayName}.
+   */
   static Authenticator authenticator(String token) {
     byte[] expected = token.getBytes(StandardCharsets.UTF_8);
-    return Authenticator.bearer(given ->
-        MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expected)
-            ? Optional.of(new DemoUser("demo"))
-            : Optional.empty());
+    return handshake -> handshake.bearerToken()
+        .filter(given -> MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expected))
+        .<Principal>map(given -> new DemoUser(displayName(handshake.queryParameter("name").orElse(null))));
+  }
+
+  /** The presence hook: every entry of a session starts as {@code {"name": <principal>}}. */
+  static Map<String, Object> presenceMeta(ConnectionInfo conn) {
+    Principal p = conn.principal();
+    return Map.of("name", p == null ? conn.id() : p.getName());
+  }
+
+  /**
+   * The principal's name for a connection asking to be called {@code requested}: it when it is
+   * 1 to 32 of {@code [A-Za-z0-9_.-]}, else {@code demo}. {@code admin} is never granted (it
+   * would open the admins-only sessions of {@link #mayUse}).
+   */
+  static String displayName(@Nullable String requested) {
+    return requested != null && NAME.matcher(requested).matches()
+        && !requested.equalsIgnoreCase("admin") ? requested : "demo";
   }
 
   private static List<String> origins(DemoOptions options, int httpPort) {
