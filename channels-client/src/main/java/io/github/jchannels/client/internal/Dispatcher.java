@@ -150,7 +150,10 @@ final class Dispatcher {
         joins.refused(err.channel(), ref, err.error(), err.message());
         listeners.error(new ClientError(err.error(), err.message(), err.channel(), ref));
       }
-      case GlobalEvent.Unsubscribed u -> joins.unsubscribed(u.channel(), ref);
+      case GlobalEvent.Unsubscribed u -> {
+        joins.unsubscribed(u.channel(), ref);
+        presence.unsubscribed(u.channel());
+      }
       case GlobalEvent.ProtocolError err -> {
         connector.lastError(a, err.error());
         if (!requests.error(ref, err.error(), err.message())) {

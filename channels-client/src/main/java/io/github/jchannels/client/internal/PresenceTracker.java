@@ -91,6 +91,14 @@ final class PresenceTracker {
     }
   }
 
+  /** Loop: the channel is no longer joined (server-side end): its view is stale until rejoined. */
+  void unsubscribed(String channel) {
+    PresenceView view = views.get(channel);
+    if (view != null) {
+      callbacks.run(view::unsync);
+    }
+  }
+
   /** Callback thread: the connection is not ready any more; views keep their last entries. */
   void connectionLost() {
     views.values().forEach(PresenceView::unsync);

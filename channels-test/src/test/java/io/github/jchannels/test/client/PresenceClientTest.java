@@ -237,6 +237,18 @@ class PresenceClientTest {
   }
 
   @Test
+  void anUnsubscribeByTheServerLeavesTheViewUnsynced() throws Exception {
+    ChannelPresence view = join();
+    server.sendAll(state("\"alice\":[" + entry("c1", 1, "{}") + "]"));
+    changes.takeSync(WAIT);
+    server.sendAll("{\"channel\":\"global\",\"type\":\"unsubscribed\","
+        + "\"data\":{\"channel\":\"session:s1\"}}");
+    errors.takeError(ClientError.UNSUBSCRIBED, WAIT);
+    await().atMost(WAIT).until(() -> !view.synced());
+    assertThat(view.list()).containsOnlyKeys("alice"); // the last known
+  }
+
+  @Test
   void aRepeatedJoinAndAnUnknownLeaveChangeNothing() throws Exception {
     ChannelPresence view = join();
     server.sendAll(state("\"alice\":[" + entry("c1", 1, "{}") + "]"));
