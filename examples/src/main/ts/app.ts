@@ -47,6 +47,10 @@ const endpoint = (path: string): string => {
   return `${wsScheme}://${host}${path}`;
 };
 
+/** This tab's display name: the server's presence hook puts it in `meta.name`. */
+const userName = sessionStorage.getItem('channels.user') ?? `tab-${Math.random().toString(36).slice(2, 6)}`;
+sessionStorage.setItem('channels.user', userName);
+
 if (!token) {
   showTokenForm();
 } else {
@@ -64,10 +68,6 @@ function showTokenForm(): void {
     location.reload();
   });
 }
-
-/** This tab's display name: the server's presence hook puts it in `meta.name`. */
-const userName = sessionStorage.getItem('channels.user') ?? `tab-${Math.random().toString(36).slice(2, 6)}`;
-sessionStorage.setItem('channels.user', userName);
 
 function start(token: string): void {
   const wsUrl = new URL(endpoint(config.wsPath));
