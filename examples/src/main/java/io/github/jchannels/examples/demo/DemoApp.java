@@ -225,7 +225,8 @@ public final class DemoApp implements AutoCloseable {
     byte[] expected = token.getBytes(StandardCharsets.UTF_8);
     return handshake -> handshake.bearerToken()
         .filter(given -> MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expected))
-        .<Principal>map(given -> new DemoUser(displayName(handshake.queryParameter("name").orElse(null))));
+        .<Principal>map(given ->
+            new DemoUser(displayName(handshake.queryParameter("name").orElse(null))));
   }
 
   /** The presence hook: every entry of a session starts as {@code {"name": <principal>}}. */
