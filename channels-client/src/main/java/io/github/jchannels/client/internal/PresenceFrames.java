@@ -9,7 +9,6 @@ import io.github.jchannels.client.PresenceEntry;
 import io.github.jchannels.core.Frame;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,8 +115,7 @@ final class PresenceFrames {
       throw new IllegalArgumentException("'data." + name + "' must be an object");
     }
     Map<String, List<PresenceEntry>> out = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
       if (!e.getValue().isArray()) {
         throw new IllegalArgumentException("'data." + name + "." + e.getKey()
             + "' must be an array of entries");
@@ -155,7 +153,7 @@ final class PresenceFrames {
   private static @Nullable Object plain(JsonNode n) {
     if (n.isObject()) {
       Map<String, @Nullable Object> m = new LinkedHashMap<>();
-      n.fields().forEachRemaining(e -> m.put(e.getKey(), plain(e.getValue())));
+      n.properties().forEach(e -> m.put(e.getKey(), plain(e.getValue())));
       return Collections.unmodifiableMap(m);
     }
     if (n.isArray()) {

@@ -196,9 +196,9 @@ class PresenceClientTest {
   @Test
   void metaThatIsNotAnObjectIsRefusedAtTheCall() throws Exception {
     ChannelPresence view = client.presence(S1);
-    assertThatThrownBy(() -> view.updateMeta("typing"))
+    assertThatThrownBy(() -> view.updateMeta("typing").join())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("JSON object");
-    assertThatThrownBy(() -> view.updateMeta(List.of(1, 2)))
+    assertThatThrownBy(() -> view.updateMeta(List.of(1, 2)).join())
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> client.presence(Channels.global()))
         .isInstanceOf(IllegalArgumentException.class);

@@ -21,6 +21,7 @@ import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -52,7 +53,7 @@ class PresenceRealServerTest {
         .authenticator(h -> h.bearerToken().map(User::new).map(Principal.class::cast))
         .presence(Channels.SESSION, Presence.builder()
             .meta(info -> Map.of("name", Optional.ofNullable(info.principal())
-                .map(Principal::getName).orElse("?").toUpperCase()))
+                .map(Principal::getName).orElse("?").toUpperCase(Locale.ROOT)))
             .build())
         .build().start();
     toClose.add(server);
