@@ -23,6 +23,6 @@ public interface Authenticator {
    * principal; rejects connections without a token or with an unknown one.
    */
   static Authenticator bearer(Function<String, Optional<? extends Principal>> tokens) {
-    return h -> h.bearerToken().flatMap(tokens::apply);
+    return h -> h.bearerToken().flatMap(tokens);
   }
 }

@@ -559,7 +559,8 @@ public final class ChannelServer implements AutoCloseable, Publisher {
     }
 
     /** Decides who may subscribe to channels of {@code family}; replaces a previous one. */
-    public <E extends Event> Builder authorize(Family<E> family, SubscribeAuthorizer<E> authorizer) {
+    public <E extends Event> Builder authorize(Family<E> family,
+        SubscribeAuthorizer<E> authorizer) {
       authorizers.put(Objects.requireNonNull(family, "family"),
           Objects.requireNonNull(authorizer, "authorizer"));
       return this;

@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * A snapshot of one connection.
  *
- * @param id the connection id (the {@code clientId} of its {@code connected} event)
+ * @param id the connection id (the {@code clientId} of its welcome event)
  * @param path the endpoint path it connected to, e.g. {@code /ws}
  * @param principal who it authenticated as, or null when anonymous
  * @param remoteAddress the peer's address, when known

@@ -44,7 +44,7 @@ public final class Handshake {
     if (query.isEmpty()) {
       return Map.of();
     }
-    for (String pair : query.split("&")) {
+    for (String pair : query.split("&", -1)) {
       if (pair.isEmpty()) {
         continue;
       }

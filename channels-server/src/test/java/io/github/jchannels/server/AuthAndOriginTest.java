@@ -10,6 +10,8 @@ import java.security.Principal;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -142,8 +144,8 @@ class AuthAndOriginTest {
 
   @Test
   void slowAuthenticatorDoesNotBlockOtherConnections() throws Exception {
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch entered = new CountDownLatch(1);
     URI uri = start(ChannelServer.builder().authenticator(h -> {
       if (h.queryParameter("slow").isPresent()) {
         entered.countDown();
@@ -153,7 +155,7 @@ class AuthAndOriginTest {
     }));
     TestClient slow = TestClient.open(URI.create(uri + "?slow=1"));
     try (TestClient fast = TestClient.connect(uri)) {
-      assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
       fast.assertAlive();
       assertThat(slow.messages).isEmpty();
     } finally {

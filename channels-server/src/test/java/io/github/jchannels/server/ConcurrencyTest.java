@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,7 +77,7 @@ class ConcurrencyTest {
       }
       a.assertAlive();
       b.assertAlive();
-      org.awaitility.Awaitility.await().until(() -> handled.stream()
+      Awaitility.await().until(() -> handled.stream()
           .filter(s -> s.startsWith(a.clientId) || s.startsWith(b.clientId)).count() == 1000);
       for (TestClient c : List.of(a, b)) {
         List<String> mine = handled.stream().filter(s -> s.startsWith(c.clientId + ":"))

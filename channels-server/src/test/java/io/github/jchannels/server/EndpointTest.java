@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -28,8 +29,8 @@ class EndpointTest {
     final List<String> calls = new CopyOnWriteArrayList<>();
     final List<String> byConnection = new CopyOnWriteArrayList<>();
     final List<String> threads = new CopyOnWriteArrayList<>();
-    final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> inside =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, AtomicInteger> inside =
+        new ConcurrentHashMap<>();
     final AtomicInteger overlaps = new AtomicInteger();
 
     /** Counts calls for one connection that overlap another call for the same connection. */
@@ -55,7 +56,8 @@ class EndpointTest {
     @Override
     public void onText(Connection connection, String text) {
       enter(connection);
-      connection.send(new Frame("{\"channel\":\"global\",\"type\":\"pong\",\"data\":{\"timestamp\":0},"
+      connection.send(new Frame(
+          "{\"channel\":\"global\",\"type\":\"pong\",\"data\":{\"timestamp\":0},"
           + "\"text\":\"" + text.toUpperCase() + "\"}"));
       exit(connection);
     }

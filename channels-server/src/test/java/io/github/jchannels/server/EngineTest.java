@@ -2,6 +2,7 @@ package io.github.jchannels.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.jchannels.core.Channel;
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.Codec;
 import io.github.jchannels.core.EventRegistry;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** The protocol engine without sockets, driven by channels-core's in-memory transport. */
@@ -36,9 +38,10 @@ class EngineTest {
           (EventHandler<WorkEvent, WorkEvent.Fail>) r -> {
             throw new IllegalStateException("x");
           })),
-      Map.of(WorkEvent.FAMILY, (SubscribeAuthorizer<WorkEvent>) (ch, c) -> !ch.name().endsWith("no")),
+      Map.of(WorkEvent.FAMILY, (SubscribeAuthorizer<WorkEvent>) (ch, c) -> !ch.name().endsWith(
+          "no")),
       Map.<Family<?>, Function<?, ?>>of(Channels.SESSION,
-          (Function<io.github.jchannels.core.Channel<SessionEvent>, SessionEvent>)
+          (Function<Channel<SessionEvent>, SessionEvent>)
               ch -> new SessionEvent.SubscribeSuccess(ch.id().orElseThrow())),
       List.of(new ServerListener() {
         @Override
@@ -56,20 +59,25 @@ class EngineTest {
           + "{\"clientId\":\"" + c.id() + "\",\"serverTime\":1234,\"heartbeatIntervalMs\":30000}}");
       c.receive("{\"channel\":\"work:1\",\"type\":\"run\",\"data\":{\"job\":\"j\"},\"ref\":\"1\"}");
       assertThat(c.takeText(T)).contains("not_subscribed", "\"ref\":\"1\"");
-      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:1\"},\"ref\":\"s\"}");
+      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:"
+          + "1\"},\"ref\":\"s\"}");
       assertThat(c.takeText(T)).contains("subscription_success");
       assertThat(heard).containsExactly(c.id() + " work:1");
       c.receive("{\"channel\":\"work:1\",\"type\":\"run\",\"data\":{\"job\":\"j\"},\"ref\":\"2\"}");
       assertThat(c.takeText(T)).isEqualTo("{\"channel\":\"work:1\",\"type\":\"reply\","
           + "\"data\":{\"status\":\"ok\",\"response\":\"j\"},\"ref\":\"2\"}");
-      c.receive("{\"channel\":\"work:1\",\"type\":\"fail\",\"data\":{\"why\":\"w\"},\"ref\":\"3\"}");
+      c.receive("{\"channel\":\"work:1\",\"type\":\"fail\",\"data\":{\"why\":\"w\"},\"ref\":\""
+          + "3\"}");
       assertThat(c.takeText(T)).contains("internal_error", "\"ref\":\"3\"");
-      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:no\"}}");
+      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:n"
+          + "o\"}}");
       assertThat(c.takeText(T)).contains("subscription_error", "unauthorized");
-      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"session:a\"}}");
+      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"session"
+          + ":a\"}}");
       assertThat(c.takeText(T)).contains("subscription_success");
       assertThat(c.takeText(T)).contains("subscribe_success");
-      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"session:b\"}}");
+      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"session"
+          + ":b\"}}");
       assertThat(c.takeText(T)).contains("limit_exceeded");
       c.assertNoMoreFrames();
     }
@@ -82,7 +90,8 @@ class EngineTest {
       InMemoryConnection b = transport.open();
       a.takeText(T);
       b.takeText(T);
-      a.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:x\"}}");
+      a.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:"
+          + "x\"}}");
       a.takeText(T);
       assertThat(engine.broadcast(WorkEvent.FAMILY.channel("x"), new WorkEvent.Done("d", 1)))
           .isEqualTo(1);
@@ -119,13 +128,14 @@ class EngineTest {
     try (InMemoryTransport transport = new InMemoryTransport(e)) {
       InMemoryConnection c = transport.open();
       c.takeText(T);
-      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:1\"}}");
+      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:"
+          + "1\"}}");
       c.takeText(T);
       c.receive("{\"channel\":\"work:1\",\"type\":\"run\",\"data\":{\"job\":\"j\"},\"ref\":\"7\"}");
       assertThat(c.takeText(T)).contains("\"response\":1", "\"ref\":\"7\"");
       c.assertNoMoreFrames();
       assertThat(thrown).hasSize(1);
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> kept.get(0).reply(Reply.ok(3)))
+      Assertions.assertThatThrownBy(() -> kept.get(0).reply(Reply.ok(3)))
           .isInstanceOf(IllegalStateException.class);
     }
   }
@@ -136,13 +146,15 @@ class EngineTest {
       InMemoryConnection c = transport.open();
       c.takeText(T);
       assertThat(engine.answerIfPing(c,
-          "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":9},\"ref\":\"p\"}")).isTrue();
+          "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":9},\"ref\":\"p\""
+              + "}")).isTrue();
       assertThat(c.takeText(T)).isEqualTo(
           "{\"channel\":\"global\",\"type\":\"pong\",\"data\":{\"timestamp\":9},\"ref\":\"p\"}");
       assertThat(engine.answerIfPing(c,
           "{\"channel\":\"global\",\"type\":\"ping\",\"data\":\"x\"}")).isFalse();
       assertThat(engine.answerIfPing(c,
-          "{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{\"message\":\"ping\"}}")).isFalse();
+          "{\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{\"message\":\"ping\"}"
+              + "}")).isFalse();
       c.assertNoMoreFrames();
     }
   }

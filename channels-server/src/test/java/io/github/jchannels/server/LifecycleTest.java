@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.Frame;
+import io.github.jchannels.core.SessionEvent;
 import io.github.jchannels.core.transport.Connection;
 import io.github.jchannels.core.transport.ConnectionHandler;
 import java.io.UncheckedIOException;
@@ -47,7 +48,8 @@ class LifecycleTest {
     @Override
     public void onText(Connection connection, String text) {
       calls.add("text " + text);
-      connection.send(new Frame("{\"channel\":\"global\",\"type\":\"pong\",\"data\":{\"timestamp\":0},"
+      connection.send(new Frame(
+          "{\"channel\":\"global\",\"type\":\"pong\",\"data\":{\"timestamp\":0},"
           + "\"echo\":" + text.length() + "}"));
     }
 
@@ -178,7 +180,7 @@ class LifecycleTest {
         a.send("{oops");
         a.takeError("invalid_message");
         server.broadcast(Channels.session("m"),
-            new io.github.jchannels.core.SessionEvent.StreamOutput("m", "x", 1));
+            new SessionEvent.StreamOutput("m", "x", 1));
         a.take();
         b.take();
         await().until(() -> server.metrics().openConnections() == 2);
@@ -229,7 +231,8 @@ class LifecycleTest {
         }).build()) {
       holder[0] = server;
       server.start();
-      try (TestClient c = TestClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/ws"))) {
+      try (TestClient c = TestClient.connect(URI.create("ws://127.0.0.1:" + server.port()
+          + "/ws"))) {
         c.assertAlive();
       }
       // the listener runs on the connection's executor; the pong above takes the fast path

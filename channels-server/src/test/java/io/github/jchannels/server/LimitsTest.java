@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -133,7 +134,7 @@ class LimitsTest {
       for (int i = 0; i < 5; i++) { // racing the close: discarded, not counted again
         try {
           c.send("global", "ping", "{\"timestamp\":9}", null);
-        } catch (org.java_websocket.exceptions.WebsocketNotConnectedException e) {
+        } catch (WebsocketNotConnectedException e) {
           break; // the client already saw the close
         }
       }

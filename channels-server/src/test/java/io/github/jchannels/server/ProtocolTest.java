@@ -84,26 +84,35 @@ class ProtocolTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
-      "not json                 | {oops                                                            | invalid_message",
-      "not an object            | [1,2]                                                            | invalid_message",
-      "missing channel          | {\"type\":\"ping\",\"data\":{}}                                  | invalid_message",
-      "mistyped channel         | {\"channel\":1,\"type\":\"ping\",\"data\":{}}                    | invalid_message",
-      "missing type             | {\"channel\":\"global\",\"data\":{}}                             | invalid_message",
-      "bad type pattern         | {\"channel\":\"global\",\"type\":\"Ping\",\"data\":{}}           | invalid_message",
-      "missing data             | {\"channel\":\"global\",\"type\":\"ping\"}                       | invalid_message",
-      "null data                | {\"channel\":\"global\",\"type\":\"ping\",\"data\":null}         | invalid_message",
-      "numeric ref              | {\"channel\":\"global\",\"type\":\"ping\",\"data\":{},\"ref\":7} | invalid_message",
-      "malformed channel        | {\"channel\":\"Session:1\",\"type\":\"x\",\"data\":{}}           | invalid_channel",
-      "empty id                 | {\"channel\":\"session:\",\"type\":\"x\",\"data\":{}}            | invalid_channel",
-      "unknown family           | {\"channel\":\"nope:1\",\"type\":\"x\",\"data\":{}}              | unknown_channel",
-      "unknown type             | {\"channel\":\"session:1\",\"type\":\"nope\",\"data\":{}}        | unknown_type",
-      "server type from client  | {\"channel\":\"session:1\",\"type\":\"stream_output\",\"data\":{}} | unknown_type",
-      "connected from client    | {\"channel\":\"global\",\"type\":\"connected\",\"data\":{}}      | unknown_type",
-      "reply from client        | {\"channel\":\"global\",\"type\":\"reply\",\"data\":{},\"ref\":\"1\"} | unknown_type",
-      "not joined               | {\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{\"message\":\"x\"}} | not_subscribed",
-      "data not an object       | {\"channel\":\"global\",\"type\":\"ping\",\"data\":\"x\"}        | invalid_data",
-      "missing data field       | {\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{}}      | invalid_data",
-      "wrong field type         | {\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":\"soon\"}} | invalid_data",
+      "not json | {oops | invalid_message",
+      "not an object | [1,2] | invalid_message",
+      "missing channel | {\"type\":\"ping\",\"data\":{}} | invalid_message",
+      "mistyped channel | {\"channel\":1,\"type\":\"ping\",\"data\":{}} | invalid_message",
+      "missing type | {\"channel\":\"global\",\"data\":{}} | invalid_message",
+      "bad type pattern | {\"channel\":\"global\",\"type\":\"Ping\",\"data\":{}} | invalid_message",
+      "missing data | {\"channel\":\"global\",\"type\":\"ping\"} | invalid_message",
+      "null data | {\"channel\":\"global\",\"type\":\"ping\",\"data\":null} | invalid_message",
+      "numeric ref | {\"channel\":\"global\",\"type\":\"ping\",\"data\":{},\"ref\":7} | invalid"
+          + "_message",
+      "malformed channel | {\"channel\":\"Session:1\",\"type\":\"x\",\"data\":{}} | invalid_cha"
+          + "nnel",
+      "empty id | {\"channel\":\"session:\",\"type\":\"x\",\"data\":{}} | invalid_channel",
+      "unknown family | {\"channel\":\"nope:1\",\"type\":\"x\",\"data\":{}} | unknown_channel",
+      "unknown type | {\"channel\":\"session:1\",\"type\":\"nope\",\"data\":{}} | unknown_type",
+      "server type from client | {\"channel\":\"session:1\",\"type\":\"stream_output\",\"data\""
+          + ":{}} | unknown_type",
+      "connected from client | {\"channel\":\"global\",\"type\":\"connected\",\"data\":{}} | un"
+          + "known_type",
+      "reply from client | {\"channel\":\"global\",\"type\":\"reply\",\"data\":{},\"ref\":\"1\""
+          + "} | unknown_type",
+      "not joined | {\"channel\":\"session:1\",\"type\":\"send_message\",\"data\":{\"message\""
+          + ":\"x\"}} | not_subscribed",
+      "data not an object | {\"channel\":\"global\",\"type\":\"ping\",\"data\":\"x\"} | invalid"
+          + "_data",
+      "missing data field | {\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{}} | inval"
+          + "id_data",
+      "wrong field type | {\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":\"s"
+          + "oon\"}} | invalid_data",
   })
   void badInputGetsItsErrorAndTheConnectionStaysOpen(String row, String frame, String code) {
     client = TestClient.connect(uri);
@@ -137,7 +146,8 @@ class ProtocolTest {
     client.send("global", "ping", "{\"timestamp\":1700000000123}", "p1");
     JsonNode pong = client.take();
     assertThat(pong.toString()).isEqualTo(
-        "{\"channel\":\"global\",\"type\":\"pong\",\"data\":{\"timestamp\":1700000000123},\"ref\":\"p1\"}");
+        "{\"channel\":\"global\",\"type\":\"pong\",\"data\":{\"timestamp\":1700000000123},\"re"
+            + "f\":\"p1\"}");
     client.send("global", "ping", "{\"timestamp\":5}", null);
     assertThat(client.take().has("ref")).isFalse();
   }
@@ -148,11 +158,13 @@ class ProtocolTest {
     for (int i = 0; i < 2; i++) {
       client.subscribe("session:abc", "s" + i);
       JsonNode ok = client.take();
-      assertThat(ok.toString()).isEqualTo("{\"channel\":\"global\",\"type\":\"subscription_success\","
+      assertThat(ok.toString()).isEqualTo(
+          "{\"channel\":\"global\",\"type\":\"subscription_success\","
           + "\"data\":{\"channel\":\"session:abc\"},\"ref\":\"s" + i + "\"}");
       JsonNode welcome = client.take();
       assertThat(welcome.toString()).isEqualTo(
-          "{\"channel\":\"session:abc\",\"type\":\"subscribe_success\",\"data\":{\"sessionId\":\"abc\"}}");
+          "{\"channel\":\"session:abc\",\"type\":\"subscribe_success\",\"data\":{\"sessionId\""
+              + ":\"abc\"}}");
     }
     assertThat(server.subscriberCount(Channels.session("abc"))).isEqualTo(1);
   }
@@ -196,7 +208,8 @@ class ProtocolTest {
     client.join("session:u", true);
     for (int i = 0; i < 2; i++) {
       client.send("global", "unsubscribe", "{\"channel\":\"session:u\"}", "u" + i);
-      assertThat(client.take().toString()).isEqualTo("{\"channel\":\"global\",\"type\":\"unsubscribed\","
+      assertThat(client.take().toString()).isEqualTo(
+          "{\"channel\":\"global\",\"type\":\"unsubscribed\","
           + "\"data\":{\"channel\":\"session:u\"},\"ref\":\"u" + i + "\"}");
     }
     client.send("session:u", "send_message", "{\"message\":\"x\"}", null);
@@ -251,7 +264,8 @@ class ProtocolTest {
     JsonNode reply = client.take();
     assertThat(reply.get("type").asText()).isEqualTo("reply");
     assertThat(reply.get("data").get("status").asText()).isEqualTo("error");
-    assertThat(reply.get("data").get("response").get("error").asText()).isEqualTo("not_implemented");
+    assertThat(reply.get("data").get("response").get("error").asText()).isEqualTo(
+        "not_implemented");
   }
 
   @Test

@@ -10,7 +10,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
-/** A hand-driven TCP client for what WebSocket clients will not do: half handshakes, not reading. */
+/** A hand-driven TCP client for what WebSocket clients will not do: half handshakes,
+    not reading. */
 final class RawSocket implements AutoCloseable {
   final Socket socket;
   final OutputStream out;

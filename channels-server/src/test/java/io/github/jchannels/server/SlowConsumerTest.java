@@ -9,6 +9,7 @@ import io.github.jchannels.core.time.FakeScheduler;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,9 @@ class SlowConsumerTest {
         TestClient reader = TestClient.connect(uri)) {
       raw.write(RawSocket.request("/ws", true));
       assertThat(raw.readHead()).startsWith("HTTP/1.1 101");
-      String sub = "{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"session:flood\"}}";
+      String sub =
+          "{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"session:floo"
+              + "d\"}}";
       raw.out.write(maskedText(sub));
       raw.out.flush();
       await().until(() -> server.subscriberCount(Channels.session("flood")) == 1);
@@ -60,7 +63,8 @@ class SlowConsumerTest {
       assertThat(maxBuffered).isLessThanOrEqualTo(LIMIT + 2L * (chunk.length() + 200));
       // keep flooding: nothing more is queued for the closed peer
       for (int i = 0; i < 512; i++) {
-        server.broadcast(Channels.session("flood"), new SessionEvent.StreamOutput("flood", chunk, i));
+        server.broadcast(Channels.session("flood"), new SessionEvent.StreamOutput("flood", chunk,
+            i));
         reader.take();
       }
       System.gc();
@@ -104,7 +108,7 @@ class SlowConsumerTest {
 
   /** A client-to-server (masked) text frame. */
   static byte[] maskedText(String text) {
-    byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
     if (payload.length >= 126) {
       throw new IllegalArgumentException("short frames only");
     }

@@ -13,8 +13,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.enums.Opcode;
+import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.handshake.ServerHandshake;
 
 /**
@@ -81,7 +83,7 @@ final class TestClient implements AutoCloseable {
 
   /** Connects after {@code configure} adjusted the underlying client (e.g. its TLS socket). */
   static TestClient connect(URI uri, Map<String, String> headers,
-      java.util.function.Consumer<WebSocketClient> configure) {
+      Consumer<WebSocketClient> configure) {
     TestClient c = new TestClient(uri, headers);
     configure.accept(c.ws);
     try {
@@ -102,7 +104,7 @@ final class TestClient implements AutoCloseable {
   void send(String text) {
     try {
       ws.send(text);
-    } catch (org.java_websocket.exceptions.WebsocketNotConnectedException e) {
+    } catch (WebsocketNotConnectedException e) {
       // closed by the server meanwhile: the test asserts the close
     }
   }

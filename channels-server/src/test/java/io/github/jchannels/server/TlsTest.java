@@ -2,6 +2,8 @@ package io.github.jchannels.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.jchannels.core.Channels;
+import io.github.jchannels.core.SessionEvent;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -13,7 +15,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
-import org.java_websocket.client.WebSocketClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,8 +73,8 @@ class TlsTest {
           client.getSocketFactory()))) {
         c.join("session:tls", true);
         c.assertAlive();
-        server.broadcast(io.github.jchannels.core.Channels.session("tls"),
-            new io.github.jchannels.core.SessionEvent.StreamOutput("tls", "x".repeat(100_000), 1));
+        server.broadcast(Channels.session("tls"),
+            new SessionEvent.StreamOutput("tls", "x".repeat(100_000), 1));
         assertThat(c.take().get("data").get("message").asText()).hasSize(100_000);
         c.sendBinary(new byte[] {1});
         assertThat(c.awaitClose()).isEqualTo(1003);

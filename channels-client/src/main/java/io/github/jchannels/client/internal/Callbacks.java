@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,7 @@ final class Callbacks {
     }
   }
 
-  <T> void complete(CompletableFuture<T> f, T value) {
+  <T> void complete(CompletableFuture<T> f, @Nullable T value) {
     run(() -> f.complete(value));
   }
 

@@ -42,6 +42,7 @@ final class Inbound {
     }
   }
 
+  @SuppressWarnings("ReferenceEquality") // the attached socket object itself
   synchronized void detach(TransportSocket s) {
     if (socket == s) {
       socket = null;

@@ -353,7 +353,9 @@ final class Joins {
     List<CompletableFuture<Void>> waiting = List.copyOf(j.waiters);
     j.waiters.clear();
     callbacks.run(() -> waiting.forEach(f -> f.completeExceptionally(e)));
-    errors.accept(new ClientError(ChannelException.JOIN_TIMEOUT, e.getMessage(), name, ref));
+    errors.accept(new ClientError(ChannelException.JOIN_TIMEOUT, String.valueOf(e.getMessage()),
+        name,
+        ref));
   }
 
   private void succeeded(Join j, Wire w) {

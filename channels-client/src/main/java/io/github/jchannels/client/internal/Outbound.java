@@ -59,6 +59,7 @@ final class Outbound {
    * Writes {@code o} to {@code s}; {@code from} says where its bytes were counted until now.
    * Returns whether the socket took it.
    */
+  @SuppressWarnings("ReferenceEquality") // the attached socket object itself
   synchronized boolean write(TransportSocket s, Frames.Outgoing o, From from) {
     boolean ok = s.send(o.frame().text());
     if (from == From.POSTED) {

@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
  * frames: adding to a full queue drops the oldest. Written on the client's loop only;
  * {@link #size()} and {@link #bytes()} may be read from any thread.
  */
+@SuppressWarnings("NonAtomicVolatileUpdate") // one writer: the client's loop
 final class SendQueue {
   private final int capacity;
   private final ArrayDeque<Frames.Outgoing> frames = new ArrayDeque<>();

@@ -250,7 +250,7 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
     long now = core.scheduler().nanoTime();
     lastSeen = now;
     State s = state.get();
-    if (s != State.OPEN && s != State.AUTHENTICATING || closing.get()) {
+    if ((s != State.OPEN && s != State.AUTHENTICATING) || closing.get()) {
       return; // rejected, or closing: input after the server's close frame is discarded
     }
     if (bytes > limits.maxFrameSize()) {
@@ -283,10 +283,8 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
    */
   private boolean admit(long now, @Nullable String text) {
     RateWindow.Admission a = rate.admit(now);
-    switch (a) {
-      case ACCEPT -> {
-        return true;
-      }
+    return switch (a) {
+      case ACCEPT -> true;
       case NOTIFY, NOTIFY_AND_CLOSE -> {
         core.metrics().error(ErrorCode.RATE_LIMITED.wire());
         write(core.codec().encodeError(ErrorCode.RATE_LIMITED, "too many messages; slow down",
@@ -295,17 +293,15 @@ final class CoreConnection implements Connection, ConnectionMeta, ConnectionEven
           core.metrics().rateLimitCloses.increment();
           close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
         }
-        return false;
+        yield false;
       }
-      case DROP -> {
-        return false;
-      }
+      case DROP -> false;
       default -> {
         core.metrics().rateLimitCloses.increment();
         close(CloseCodes.POLICY_VIOLATION, "rate limit exceeded");
-        return false;
+        yield false;
       }
-    }
+    };
   }
 
   /** The {@code ref} of an envelope, when readable (for the {@code rate_limited} answer). */

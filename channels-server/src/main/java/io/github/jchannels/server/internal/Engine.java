@@ -11,6 +11,7 @@ import io.github.jchannels.core.Family;
 import io.github.jchannels.core.Frame;
 import io.github.jchannels.core.GlobalEvent;
 import io.github.jchannels.core.Reply;
+import io.github.jchannels.core.ServerEvent;
 import io.github.jchannels.core.SubscriptionManager;
 import io.github.jchannels.core.transport.Connection;
 import io.github.jchannels.core.transport.ConnectionHandler;
@@ -64,7 +65,7 @@ public final class Engine implements ConnectionHandler, Publisher {
   private final Metrics metrics;
   private final Clock clock;
   private final String path;
-  /** Open connections by id: present from after {@code connected} was sent until close. */
+  /** Open connections by id: present from after the welcome event was sent until close. */
   private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
   /** Handler lookup cache: event class → route (absent value = no handler). */
   private final ConcurrentHashMap<Class<?>, Optional<Route>> routeCache = new ConcurrentHashMap<>();
@@ -75,8 +76,8 @@ public final class Engine implements ConnectionHandler, Publisher {
   private volatile @Nullable PresenceHub presence;
 
   /**
-   * One open connection and what the engine keeps about it. Its monitor orders {@code connected}
-   * before anything sent by {@link #send(String, Channel, Event)} or {@link #notice}.
+   * One open connection and what the engine keeps about it. Its monitor orders the welcome
+   * event before anything sent by {@link #send(String, Channel, Event)} or {@link #notice}.
    */
   private record Session(Connection connection, Instant connectedAt) {}
 
@@ -141,6 +142,7 @@ public final class Engine implements ConnectionHandler, Publisher {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // the session of this very connection object
   public void onClose(Connection connection, int code, String reason) {
     Session s = sessions.get(connection.id());
     ConnectionInfo info = s != null && s.connection() == connection ? info(connection) : null;
@@ -203,7 +205,8 @@ public final class Engine implements ConnectionHandler, Publisher {
   private void control(Connection connection, GlobalEvent event, @Nullable String ref) {
     switch (event) {
       case GlobalEvent.Ping p ->
-          send(connection, codec.encode(Channels.global(), new GlobalEvent.Pong(p.timestamp()), ref));
+          send(connection, codec.encode(Channels.global(), new GlobalEvent.Pong(p.timestamp()),
+              ref));
       case GlobalEvent.Subscribe s -> subscribe(connection, s.channel(), s.since(), ref);
       case GlobalEvent.Unsubscribe u -> unsubscribe(connection, u.channel(), ref);
       default -> sendError(connection, ErrorCode.UNKNOWN_TYPE, "not accepted from clients",
@@ -427,7 +430,8 @@ public final class Engine implements ConnectionHandler, Publisher {
       bl.forget(connection, name);
       bl.release(name);
     }
-    send(connection, codec.encode(Channels.global(), new GlobalEvent.Unsubscribed(clip(name)), ref));
+    send(connection, codec.encode(Channels.global(), new GlobalEvent.Unsubscribed(clip(name)),
+        ref));
     if (was && !listeners.isEmpty()) {
       ConnectionInfo info = info(connection);
       notify(l -> l.onUnsubscribe(info, name));
@@ -593,7 +597,7 @@ public final class Engine implements ConnectionHandler, Publisher {
       throw new IllegalArgumentException(event.getClass().getName() + " is not an event of family '"
           + channel.family().name() + "'");
     }
-    if (!(event instanceof io.github.jchannels.core.ServerEvent)) {
+    if (!(event instanceof ServerEvent)) {
       throw new IllegalArgumentException(event.getClass().getName() + " is not sent by servers");
     }
   }

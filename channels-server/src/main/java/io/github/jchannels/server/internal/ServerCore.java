@@ -347,12 +347,14 @@ public final class ServerCore implements TransportContext, AutoCloseable {
       refusal = UpgradeResult.refuse(503, "over the connection limit per address ("
           + limits.maxConnectionsPerAddress() + ")");
     }
-    if (refusal != null) {
+    if (refusal != null || e == null) {
       metrics.rejectedHandshakes.increment();
       all.remove(c);
       signalIfGone();
-      log.debug("Refused handshake {}: {}", h, refusal.reason());
-      return refusal;
+      UpgradeResult r = refusal != null ? refusal
+          : UpgradeResult.refuse(404, "no endpoint at " + h.path());
+      log.debug("Refused handshake {}: {}", h, r.reason());
+      return r;
     }
     c.admitted(h, e);
     return UpgradeResult.accept();
@@ -468,8 +470,8 @@ public final class ServerCore implements TransportContext, AutoCloseable {
 
   /** Closes one connection; false if none is open with that id. */
   public boolean disconnect(String id, int code, String reason) {
-    if (!(code == 1000 || code == 1001 || code == 1003 || code >= 1007 && code <= 1011
-        || code == 1013 || code >= 3000 && code <= 4999)) {
+    if (!(code == 1000 || code == 1001 || code == 1003 || (code >= 1007 && code <= 1011)
+        || code == 1013 || (code >= 3000 && code <= 4999))) {
       throw new IllegalArgumentException("Code must be a close code a server may send "
           + "(1000, 1001, 1003, 1007-1011, 1013, 3000-4999): " + code);
     }

@@ -13,6 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ServerLimits;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -48,7 +50,7 @@ class AutobahnServerCasesTest {
 
   @BeforeAll
   void start() {
-    server = Servers.start(ServerLimits.builder().inboundRate(10_000, java.time.Duration
+    server = Servers.start(ServerLimits.builder().inboundRate(10_000, Duration
         .ofSeconds(1)).build());
   }
 
@@ -79,7 +81,7 @@ class AutobahnServerCasesTest {
   private static Object parse(String json) {
     try {
       return Attacker.JSON.readTree(json);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new AssertionError(e);
     }
   }

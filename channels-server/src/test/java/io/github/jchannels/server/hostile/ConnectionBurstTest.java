@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ServerLimits;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -43,7 +46,7 @@ class ConnectionBurstTest {
   /** What one client of the burst saw. */
   enum Outcome { CONNECTED, REFUSED_503, REFUSED_1013, FAILED }
 
-  static final java.util.Map<String, Integer> WHY = new java.util.concurrent.ConcurrentHashMap<>();
+  static final Map<String, Integer> WHY = new ConcurrentHashMap<>();
 
   static Outcome connectOnce(int port, Duration within) {
     long deadline = System.nanoTime() + within.toNanos();
@@ -67,7 +70,7 @@ class ConnectionBurstTest {
         return Outcome.FAILED;
       }
       return Outcome.CONNECTED;
-    } catch (RuntimeException | java.io.IOException | AssertionError e) {
+    } catch (RuntimeException | IOException | AssertionError e) {
       Throwable root = e;
       while (root.getCause() != null) {
         root = root.getCause();
@@ -91,7 +94,7 @@ class ConnectionBurstTest {
     ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
     AtomicInteger started = new AtomicInteger();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+      List<Future<?>> fs = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         fs.add(pool.submit(() -> {
           started.incrementAndGet();

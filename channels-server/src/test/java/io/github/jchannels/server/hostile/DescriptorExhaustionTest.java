@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +69,7 @@ class DescriptorExhaustionTest {
             lines.add(line);
           }
         }
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         portSeen.completeExceptionally(e);
       }
       portSeen.completeExceptionally(new AssertionError("the child ended"));

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import io.github.jchannels.core.time.FakeScheduler;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.ServerLimits;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,8 +51,8 @@ class HardeningLimitsTest {
     ServerLimits d = ServerLimits.defaults();
     assertThat(d.acceptBacklog()).isEqualTo(4096);
     assertThat(d.maxConnections()).isEqualTo(ServerLimits.defaultMaxConnections());
-    long fds = ((com.sun.management.UnixOperatingSystemMXBean)
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+    long fds = ((UnixOperatingSystemMXBean)
+        ManagementFactory.getOperatingSystemMXBean())
         .getMaxFileDescriptorCount();
     assertThat(ServerLimits.defaultMaxConnections())
         .isEqualTo((int) Math.max(16, fds - Math.max(64, fds / 10)));
@@ -107,7 +110,7 @@ class HardeningLimitsTest {
       Attacker a = Attacker.tcp(server.port(), 0);
       clients.add(a);
       lorises.add(a);
-      a.write("GET /ws HTTP/1.1\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      a.write("GET /ws HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
     }
     // the slowloris handshakes are in progress: each legitimate client drops the oldest one
     Servers.assertLegitimateClientServed(server.port());
@@ -242,7 +245,8 @@ class HardeningLimitsTest {
     assertThat(b.next().type()).isEqualTo("subscribe_success");
     assertThat(server.metrics().subscriptions()).isEqualTo(3);
     assertThat(server.metrics().channels()).isEqualTo(2);
-    a.text("{\"channel\":\"global\",\"type\":\"unsubscribe\",\"data\":{\"channel\":\"session:2\"}}");
+    a.text("{\"channel\":\"global\",\"type\":\"unsubscribe\",\"data\":{\"channel\":\"session:"
+        + "2\"}}");
     assertThat(a.next().type()).isEqualTo("unsubscribed");
     assertThat(server.metrics().subscriptions()).isEqualTo(2);
     assertThat(server.metrics().channels()).isEqualTo(1);

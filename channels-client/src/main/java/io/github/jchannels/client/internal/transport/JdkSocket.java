@@ -86,7 +86,7 @@ final class JdkSocket implements TransportSocket, WebSocket.Listener {
     WebSocket.Builder wb = http.newWebSocketBuilder().connectTimeout(request.connectTimeout());
     request.headers().forEach(wb::header);
     try {
-      wb.buildAsync(request.uri(), this).whenComplete((w, e) -> {
+      CompletableFuture<?> unused = wb.buildAsync(request.uri(), this).whenComplete((w, e) -> {
         if (e != null) {
           failed(e);
         }
@@ -221,7 +221,7 @@ final class JdkSocket implements TransportSocket, WebSocket.Listener {
     closing = true;
     String why = "message over the client's frame limit of " + request.maxFrameSize() + " bytes";
     CompletableFuture<WebSocket> f = webSocket.sendClose(1009, "message too big");
-    f.whenComplete((w, e) -> webSocket.abort());
+    CompletableFuture<?> unused = f.whenComplete((w, e) -> webSocket.abort());
     reportClosed(1009, why, false);
   }
 
@@ -267,7 +267,7 @@ final class JdkSocket implements TransportSocket, WebSocket.Listener {
     }
     long len = Utf8.length(next);
     try {
-      w.sendText(next, true).whenCompleteAsync((x, e) -> {
+      CompletableFuture<?> unused = w.sendText(next, true).whenCompleteAsync((x, e) -> {
         queued.addAndGet(-len);
         if (e != null) {
           log.debug("Send failed: {}", e.toString());
@@ -329,7 +329,7 @@ final class JdkSocket implements TransportSocket, WebSocket.Listener {
     closing = true;
     resumeReading(); // the server's close frame must be read
     try {
-      w.sendClose(code, reason).whenComplete((x, e) -> {
+      CompletableFuture<?> unused = w.sendClose(code, reason).whenComplete((x, e) -> {
         if (e != null) {
           reportClosed(1006, "close failed: " + e, false);
         }

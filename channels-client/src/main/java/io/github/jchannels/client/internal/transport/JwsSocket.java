@@ -37,7 +37,6 @@ import org.slf4j.LoggerFactory;
 final class JwsSocket implements TransportSocket {
   private static final Logger log = LoggerFactory.getLogger(JwsSocket.class);
 
-  private final TransportRequest request;
   private final TransportListener listener;
   private final Client client;
   private final AtomicBoolean reported = new AtomicBoolean();
@@ -52,7 +51,6 @@ final class JwsSocket implements TransportSocket {
   private boolean paused;
 
   JwsSocket(TransportRequest request, TransportListener listener) {
-    this.request = request;
     this.listener = listener;
     int timeoutMs = (int) Math.min(Integer.MAX_VALUE,
         Math.max(1, request.connectTimeout().toMillis()));
@@ -211,7 +209,7 @@ final class JwsSocket implements TransportSocket {
         }
         line.append(c);
       }
-      String[] parts = line.toString().split(" ");
+      String[] parts = line.toString().split(" ", -1);
       if (parts.length > 1 && parts[0].startsWith("HTTP/")) {
         try {
           owner.handshakeStatus = Integer.parseInt(parts[1]);

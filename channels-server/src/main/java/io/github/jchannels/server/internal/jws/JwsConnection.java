@@ -13,7 +13,6 @@ import java.nio.channels.SelectionKey;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocketImpl;
-import org.java_websocket.framing.PongFrame;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,6 +162,7 @@ final class JwsConnection implements TransportConnection {
    * started are skipped; one half written stays whole, so the peer can still read the close
    * frame behind it.
    */
+  @SuppressWarnings("ReferenceEquality") // identity of the one owed-pong buffer
   int write(ByteChannel channel, ByteBuffer src) throws IOException {
     if (!src.hasRemaining()) {
       return 0; // already written by an earlier gathering write
@@ -199,6 +199,7 @@ final class JwsConnection implements TransportConnection {
     refused = true;
   }
 
+  @SuppressWarnings("ReferenceEquality") // identity of queued buffers
   private int gather(GatheringByteChannel g, ByteBuffer head) throws IOException {
     Object[] now = socket.outQueue.toArray();
     ByteBuffer[] batch = new ByteBuffer[Math.min(MAX_GATHER, now.length)];

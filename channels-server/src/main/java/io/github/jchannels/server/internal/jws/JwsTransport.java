@@ -102,6 +102,7 @@ public final class JwsTransport implements ServerTransport {
     pendingOutput.add(c);
   }
 
+  @SuppressWarnings("ModifyCollectionInEnhancedForLoop") // a concurrent set
   private void kick() {
     SystemScheduler k = kicker;
     if (stopped.get() || k == null) {

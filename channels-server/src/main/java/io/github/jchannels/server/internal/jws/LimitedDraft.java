@@ -72,6 +72,7 @@ final class LimitedDraft extends Draft_6455 {
   // ------------------------------------------------------------- framing
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // identity of the pending-bytes buffer
   public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
     List<Framedata> out = new ArrayList<>();
     ByteBuffer src;
@@ -317,7 +318,7 @@ final class LimitedDraft extends Draft_6455 {
           } else if (c == 0xE0) {
             need = 2;
             lo = 0xA0;
-          } else if (c >= 0xE1 && c <= 0xEC || c == 0xEE || c == 0xEF) {
+          } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
             need = 2;
           } else if (c == 0xED) {
             need = 2;
