@@ -125,6 +125,7 @@ class BroadcastTest {
   }
 
   @Test
+  @SuppressWarnings({"rawtypes", "unchecked"}) // a raw channel, on purpose
   void typedChannelsRefuseEventsOfOtherFamiliesAtCompileTimeAndRuntime() {
     // server.broadcast(Channels.session("x"), new ShellEvent.Output("x")) does not compile;
     // raw types still fail at run time:
