@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.Principal;
@@ -168,7 +169,7 @@ class AuthAndOriginTest {
   @Test
   void handshakeExposesHeadersCaseInsensitivelyAndQueryParameters() {
     Handshake h = new Handshake("/ws?token=q%20t&x=1&x=2", Map.of("authorization", "Bearer  hdr ",
-        "ORIGIN", "https://a"), new InetSocketAddress("127.0.0.1", 1234));
+        "ORIGIN", "https://a"), new InetSocketAddress(InetAddress.getLoopbackAddress(), 1234));
     assertThat(h.path()).isEqualTo("/ws");
     assertThat(h.bearerToken()).contains("hdr");
     assertThat(h.header("Authorization")).contains("Bearer  hdr ");

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,7 +59,7 @@ class EndpointTest {
       enter(connection);
       connection.send(new Frame(
           "{\"channel\":\"global\",\"type\":\"pong\",\"data\":{\"timestamp\":0},"
-          + "\"text\":\"" + text.toUpperCase() + "\"}"));
+          + "\"text\":\"" + text.toUpperCase(Locale.ROOT) + "\"}"));
       exit(connection);
     }
 

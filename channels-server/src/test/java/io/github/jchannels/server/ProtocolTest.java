@@ -11,6 +11,7 @@ import io.github.jchannels.core.SessionEvent;
 import java.net.URI;
 import java.security.Principal;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,7 +40,7 @@ class ProtocolTest {
         .authorize(Channels.SESSION, (channel, conn) -> !channel.name().equals("session:secret"))
         .handle(WorkEvent.FAMILY, WorkEvent.Run.class, r -> {
           events.add("run " + r.event().job() + " by " + r.principal().getName());
-          r.reply(Reply.ok(Map.of("job", r.event().job().toUpperCase())));
+          r.reply(Reply.ok(Map.of("job", r.event().job().toUpperCase(Locale.ROOT))));
         })
         .handle(WorkEvent.FAMILY, WorkEvent.Fail.class, r -> {
           throw new IllegalStateException("secret internals " + r.event().why());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -115,7 +116,8 @@ final class TestClient implements AutoCloseable {
 
   void sendFragments(String... parts) {
     for (int i = 0; i < parts.length; i++) {
-      ws.sendFragmentedFrame(Opcode.TEXT, ByteBuffer.wrap(parts[i].getBytes()),
+      ws.sendFragmentedFrame(Opcode.TEXT, ByteBuffer.wrap(parts[i].getBytes(
+          StandardCharsets.UTF_8)),
           i == parts.length - 1);
     }
   }

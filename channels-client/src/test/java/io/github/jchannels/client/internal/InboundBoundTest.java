@@ -93,7 +93,7 @@ class InboundBoundTest {
           got.add(o.message());
         }
       });
-      client.connect();
+      CompletableFuture<Void> unused = client.connect();
       FakeTransport.Socket s = transport.take();
       s.ready();
       for (int i = 0; i < 5; i++) {

@@ -110,8 +110,9 @@ class FramePathFuzzTest {
       int code = p.awaitPongOrClose(ts);
       if (code != 0) {
         // the server's own codes, or an echo of the peer's close: a code a peer may send
-        assertThat(code == 1005 || code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014
-            || code >= 3000 && code <= 4999).as("close code %d", code).isTrue();
+        assertThat(code == 1005 || (code >= 1000 && code <= 1003)
+            || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)).as(
+                "close code %d", code).isTrue();
       }
     }
     if (inputs.incrementAndGet() % 100 == 0) {

@@ -106,6 +106,9 @@ class ConnectionBurstTest {
       go.countDown();
       pool.shutdown();
       assertThat(pool.awaitTermination(120, TimeUnit.SECONDS)).isTrue();
+      for (Future<?> f : fs) {
+        f.get(); // a client thread that threw fails the test with its exception
+      }
     }
     long connected = outcomes.stream().filter(o -> o == Outcome.CONNECTED).count();
     long failed = outcomes.stream().filter(o -> o == Outcome.FAILED).count();
