@@ -15,6 +15,7 @@ import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 import java.security.Principal;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -111,6 +112,16 @@ public final class JakartaConnection implements TransportConnection {
     synchronized (eventsLock) {
       return e.upgrade(h);
     }
+  }
+
+  /** The server's scheduler (protocol timers). */
+  Scheduler scheduler() {
+    return scheduler;
+  }
+
+  /** How long a message in several parts may take to complete. */
+  Duration messageTimeout() {
+    return limits.messageTimeout();
   }
 
   int maxMessageBytes() {

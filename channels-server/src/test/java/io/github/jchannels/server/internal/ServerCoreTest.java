@@ -13,11 +13,14 @@ import io.github.jchannels.server.transport.TransportConnection;
 import io.github.jchannels.server.transport.TransportContext;
 import io.github.jchannels.server.transport.UpgradeResult;
 import java.nio.ByteBuffer;
+import java.security.Principal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -160,6 +163,28 @@ class ServerCoreTest {
         Map.of("Origin", "https://ok.example"), null));
     assertThat(ok.accepted()).isTrue();
     assertThat(s.metrics().rejectedHandshakes()).isEqualTo(2);
+  }
+
+  @Test
+  void aConnectionClosedWhileItAuthenticatesIsNeverOpenedNorRegistered() throws Exception {
+    CountDownLatch inAuthenticator = new CountDownLatch(1);
+    CountDownLatch goOn = new CountDownLatch(1);
+    ChannelServer s = start(ChannelServer.builder().authenticator(h -> {
+      inAuthenticator.countDown();
+      assertThat(goOn.await(10, TimeUnit.SECONDS)).isTrue();
+      return Optional.of((Principal) () -> "alice");
+    }));
+    FakeConnection c = transport.connect();
+    assertThat(c.events.upgrade(new Handshake("/ws", Map.of(), null)).accepted()).isTrue();
+    c.events.opened();
+    assertThat(inAuthenticator.await(10, TimeUnit.SECONDS)).isTrue();
+    c.end(1006); // the peer is gone while the authenticator still runs
+    goOn.countDown();
+    s.close(); // waits for the authentication task to finish
+    assertThat(s.metrics().totalConnections()).as("never counted as open").isZero();
+    assertThat(s.metrics().openConnections()).isZero();
+    assertThat(c.written).as("no connected frame").isEmpty();
+    assertThat(c.calls).as("nothing to close: it never was in the registry").isEmpty();
   }
 
   @Test

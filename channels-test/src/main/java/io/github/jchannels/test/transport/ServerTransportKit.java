@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -703,6 +704,142 @@ public abstract class ServerTransportKit {
     takeError(c, "rate_limited");
     time.advance(Duration.ofSeconds(1));
     assertAlive(c);
+  }
+
+  // ------------------------------------------------------------- RFC 6455 and resource rows
+
+  @Test
+  void unmaskedClientFrameCloses1002() throws Exception {
+    Running r = serve(builder());
+    KitClient c = connect(r);
+    c.sendFrame(KitClient.TEXT, "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{}}"
+        .getBytes(StandardCharsets.UTF_8), true, false);
+    assertThat(c.awaitClose()).isEqualTo(1002);
+  }
+
+  @Test
+  void reservedOpcodeCloses1002() throws Exception {
+    Running r = serve(builder());
+    KitClient c = connect(r);
+    c.sendFrame(0x3, new byte[] {1}, true, true);
+    assertThat(c.awaitClose()).isEqualTo(1002);
+  }
+
+  @Test
+  void controlFrameOver125BytesCloses1002() throws Exception {
+    Running r = serve(builder());
+    KitClient c = connect(r);
+    c.sendFrame(KitClient.PING, new byte[126], true, true);
+    assertThat(c.awaitClose()).isEqualTo(1002);
+  }
+
+  @Test
+  void fragmentedControlFrameCloses1002() throws Exception {
+    Running r = serve(builder());
+    KitClient c = connect(r);
+    c.sendFrame(KitClient.PING, new byte[] {1}, false, true);
+    assertThat(c.awaitClose()).isEqualTo(1002);
+  }
+
+  @Test
+  void invalidUtf8Closes1007() throws Exception {
+    Running r = serve(builder());
+    KitClient c = connect(r);
+    byte[] bad = {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    c.sendFrame(KitClient.TEXT, bad, true, true);
+    assertThat(c.awaitClose()).isEqualTo(1007);
+  }
+
+  @Test
+  void aCharacterSplitBetweenTwoFragmentsIsAccepted() throws Exception {
+    Running r = serve(builder());
+    KitClient c = connect(r);
+    byte[] msg = "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":\"é\"}"
+        .getBytes(StandardCharsets.UTF_8);
+    int split = msg.length - 3; // inside the two bytes of é
+    assertThat(msg[split - 1]).isEqualTo((byte) 0xC3);
+    c.sendFrame(KitClient.TEXT, Arrays.copyOfRange(msg, 0, split), false, true);
+    c.sendFrame(KitClient.CONTINUATION, Arrays.copyOfRange(msg, split, msg.length), true, true);
+    JsonNode pong = c.take();
+    assertThat(pong.get("type").asText()).isEqualTo("pong");
+    assertThat(pong.get("ref").asText()).isEqualTo("é");
+  }
+
+  /**
+   * Whether the transport enforces {@code ServerLimits.messageTimeout} on a fragmented message
+   * itself (it sees frames); default true. A transport that only sees whole messages or parts
+   * through an API that hides the frames returns false and documents what bounds them instead.
+   */
+  protected boolean enforcesMessageTimeout() {
+    return true;
+  }
+
+  /**
+   * Whether WebSocket ping frames from the peer reach the core (which counts them against the
+   * rate limit and owes at most one pong); default true. Containers that answer pings
+   * themselves return false and document it.
+   */
+  protected boolean peerPingsReachTheCore() {
+    return true;
+  }
+
+  @Test
+  void fragmentedMessageNotFinishedWithinTheMessageTimeoutCloses1008() throws Exception {
+    assumeThat(enforcesMessageTimeout()).as("the transport sees frames").isTrue();
+    Running r = serve(builder().limits(ServerLimits.builder()
+        .messageTimeout(Duration.ofSeconds(5)).build()));
+    KitClient c = connect(r);
+    c.sendFrame(KitClient.TEXT, "{\"channel\":".getBytes(StandardCharsets.UTF_8), false, true);
+    c.sendPing(new byte[] {7}); // answered: the fragment has been read and the deadline armed
+    KitClient.Frame pong = c.readFrame();
+    assertThat(pong.opcode()).isEqualTo(KitClient.PONG);
+    time.advance(Duration.ofMillis(4999));
+    assertAlive(connect(r));
+    time.advance(Duration.ofMillis(1));
+    assertThat(c.awaitClose()).isEqualTo(1008);
+  }
+
+  @Test
+  void pingFramesFasterThanTheRateLimitClose1008() throws Exception {
+    assumeThat(peerPingsReachTheCore()).as("the core sees the peer's pings").isTrue();
+    Running r = serve(builder().limits(ServerLimits.builder()
+        .inboundRate(5, Duration.ofMinutes(1)).maxRateLimitedMessages(3).build()));
+    KitClient c = connect(r);
+    for (int i = 0; i < 20; i++) {
+      c.sendPing(new byte[] {(byte) i});
+    }
+    assertThat(c.awaitClose()).isEqualTo(1008);
+    assertThat(r.server().metrics().rateLimitCloses()).isEqualTo(1);
+    assertAlive(connect(r));
+  }
+
+  @Test
+  void overTheConnectionLimitTheUpgradeIsRefusedWith503() throws Exception {
+    Running r = serve(builder().limits(ServerLimits.builder().maxConnections(2).build()));
+    KitClient a = connect(r);
+    KitClient b = connect(r);
+    KitClient over = open(r, "/ws", Map.of());
+    assertThat(over.status()).as("over the connection limit").isEqualTo(503);
+    assertThat(over.isClosedByPeer()).isTrue();
+    assertAlive(a);
+    b.close();
+    // the slot is free again once the server has seen b go
+    long end = System.nanoTime() + KitClient.TIMEOUT.toNanos();
+    while (r.server().metrics().openConnections() > 1) {
+      assertThat(System.nanoTime()).as("the server saw the close").isLessThan(end);
+      Thread.onSpinWait();
+    }
+    assertAlive(connect(r));
+  }
+
+  @Test
+  void overTheConnectionLimitPerAddressTheUpgradeIsRefusedWith503() throws Exception {
+    Running r = serve(builder().limits(ServerLimits.builder().maxConnectionsPerAddress(1)
+        .build()));
+    KitClient a = connect(r);
+    KitClient over = open(r, "/ws", Map.of());
+    assertThat(over.status()).as("over the limit per address").isEqualTo(503);
+    assertAlive(a);
   }
 
   @Test
