@@ -17,7 +17,6 @@ import io.github.jchannels.server.broker.Broker;
 import io.github.jchannels.server.broker.BrokerException;
 import io.github.jchannels.server.broker.PresenceDiff;
 import io.github.jchannels.server.broker.PresenceEntry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -754,7 +754,8 @@ public abstract class ServerTransportKit {
   void aCharacterSplitBetweenTwoFragmentsIsAccepted() throws Exception {
     Running r = serve(builder());
     KitClient c = connect(r);
-    byte[] msg = "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":\"é\"}"
+    byte[] msg =
+        "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":\"é\"}"
         .getBytes(StandardCharsets.UTF_8);
     int split = msg.length - 3; // inside the two bytes of é
     assertThat(msg[split - 1]).isEqualTo((byte) 0xC3);
