@@ -15,6 +15,7 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -133,7 +134,7 @@ abstract class TransportMechanicsCases {
         w.join();
       }
       int[] last = new int[threads];
-      java.util.Arrays.fill(last, -1);
+      Arrays.fill(last, -1);
       for (int n = 0; n < threads * each; n++) {
         String m = client.next();
         int t = Integer.parseInt(m.substring(5, m.indexOf(',')));

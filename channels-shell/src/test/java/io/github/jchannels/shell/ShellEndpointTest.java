@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -426,7 +427,7 @@ class ShellEndpointTest {
 
   /** Waits until no output frame was encoded for 300 ms: the PTY is no longer read. */
   private void awaitNoMoreOutputFrames() {
-    java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(-1);
+    AtomicLong last = new AtomicLong(-1);
     await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> {
       long now = endpoint.stats().outputFrames();
       return last.getAndSet(now) == now;

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -439,7 +440,7 @@ class ShellOverSocketsTest {
 
   /** Waits until no output frame was encoded for 300 ms: the PTY is no longer read. */
   private void awaitNoMoreOutputFrames() {
-    java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(-1);
+    AtomicLong last = new AtomicLong(-1);
     await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> {
       long now = endpoint.stats().outputFrames();
       return last.getAndSet(now) == now;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.security.Principal;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -57,7 +58,7 @@ class ShellOwnershipTest {
       ops.awaitOutput("onthe-screen");
       long pid = f.endpoint.pid("ops").orElseThrow();
       ShellPeer bob = f.open(BOB);
-      bob.send("shell:ops", "init", java.util.Map.of("cols", 80, "rows", 24), "j1");
+      bob.send("shell:ops", "init", Map.of("cols", 80, "rows", 24), "j1");
       JsonNode reply = bob.next();
       assertThat(reply.path("data").path("status").asText()).isEqualTo("error");
       assertThat(error(bob.next())).isEqualTo("unauthorized");

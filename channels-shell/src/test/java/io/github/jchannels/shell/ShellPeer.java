@@ -2,6 +2,7 @@ package io.github.jchannels.shell;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +10,7 @@ import io.github.jchannels.core.memory.InMemoryConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -43,11 +45,11 @@ final class ShellPeer {
   }
 
   void init(String shellId, int cols, int rows) {
-    send("shell:" + shellId, "init", java.util.Map.of("cols", cols, "rows", rows));
+    send("shell:" + shellId, "init", Map.of("cols", cols, "rows", rows));
   }
 
   void input(String shellId, String data) {
-    send("shell:" + shellId, "input", java.util.Map.of("data", data));
+    send("shell:" + shellId, "input", Map.of("data", data));
   }
 
   /** The next frame, parsed; output frames are also appended to {@link #output}. */
@@ -59,7 +61,7 @@ final class ShellPeer {
         output.append(n.path("data").path("data").asText());
       }
       return n;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new AssertionError(e);
     }
   }

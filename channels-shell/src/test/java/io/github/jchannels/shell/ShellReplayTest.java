@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.jchannels.core.time.FakeScheduler;
 import io.github.jchannels.core.transport.CloseCodes;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -95,7 +96,7 @@ class ShellReplayTest {
       ShellPeer c = f.open(principal("alice"));
       c.init("t", 100, 30);
       c.expectInit("t", 100, 30);
-      a.send("shell:t", "resize", java.util.Map.of("cols", 90, "rows", 20));
+      a.send("shell:t", "resize", Map.of("cols", 90, "rows", 20));
       c.input("t", "stty size\n");
       c.awaitOutput("20 90");
       a.connection.closeFromPeer(CloseCodes.NORMAL, "bye");

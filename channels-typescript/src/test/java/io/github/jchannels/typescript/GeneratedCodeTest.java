@@ -76,6 +76,7 @@ class GeneratedCodeTest {
     err.reset();
     assertThat(GenerateTypeScript.run(new String[] {"--out", dir.toString(), "--family",
         BadEvents.Time.class.getName()}, print(out), print(err))).isEqualTo(1);
+    // style: names in text, next 1 lines
     assertThat(err.toString()).contains("BadEvents.Time.At.when: java.time.Instant");
 
     err.reset();

@@ -211,6 +211,7 @@ class TypeScriptGeneratorTest {
     expectError(BadEvents.Raw.FAMILY, "BadEvents.Raw.Untyped.value", "give the element type");
     expectError(BadEvents.Wild.FAMILY, "BadEvents.Wild.Some.value[]", "wildcard");
     expectError(BadEvents.Generic.FAMILY, "BadEvents.Generic.Boxed.value",
+        // style: names in text, next 1 lines
         "BadEvents$Box<java.lang.String> has no TypeScript mapping");
     expectError(BadEvents.Nested.FAMILY, "BadEvents.Holder.when", "java.time");
     expectError(BadEvents.Clash.FAMILY, "BadEvents.Clash.Under",

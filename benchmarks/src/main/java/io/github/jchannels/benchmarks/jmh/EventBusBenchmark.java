@@ -1,6 +1,7 @@
 package io.github.jchannels.benchmarks.jmh;
 
 import io.github.jchannels.benchmarks.load.Payload;
+import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.EventBus;
 import io.github.jchannels.core.SessionEvent;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +45,7 @@ public class EventBusBenchmark {
     }
     // other channels, so the lookup is not in a one-entry map
     for (int i = 0; i < 100; i++) {
-      bus.on(io.github.jchannels.core.Channels.session("other" + i), bh::consume);
+      bus.on(Channels.session("other" + i), bh::consume);
     }
   }
 

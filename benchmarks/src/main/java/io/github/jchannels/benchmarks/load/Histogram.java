@@ -1,5 +1,7 @@
 package io.github.jchannels.benchmarks.load;
 
+import java.util.Arrays;
+
 /**
  * A log-linear histogram of non-negative longs (nanoseconds) with 1/128 relative precision,
  * in the style of HdrHistogram: exact below 256, then 128 sub-buckets per power of two. Not
@@ -57,7 +59,7 @@ public final class Histogram {
 
   /** Clears every count. */
   public void reset() {
-    java.util.Arrays.fill(counts, 0);
+    Arrays.fill(counts, 0);
     total = 0;
     max = 0;
     min = Long.MAX_VALUE;

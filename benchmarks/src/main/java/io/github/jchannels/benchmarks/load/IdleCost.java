@@ -1,8 +1,10 @@
 package io.github.jchannels.benchmarks.load;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.net.InetSocketAddress;
@@ -15,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Idle cost per connection: starts each server in its own JVM ({@link IdleServer}), measures
@@ -91,14 +94,14 @@ public final class IdleCost {
     cmd.add(javaCmd);
     cmd.addAll(childJvmArgs);
     cmd.add("-cp");
-    cmd.add(serverClasses == null ? cp : serverClasses + java.io.File.pathSeparator + cp);
+    cmd.add(serverClasses == null ? cp : serverClasses + File.pathSeparator + cp);
     cmd.add(IdleServer.class.getName());
     cmd.add(target);
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     List<Row> rows = new ArrayList<>();
     try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
         StandardCharsets.UTF_8));
-        Writer w = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
+        Writer w = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
       String first = in.readLine();
       if (first == null || !first.startsWith("PORT ")) {
         throw new IOException("server did not start: " + first);
@@ -135,7 +138,7 @@ public final class IdleCost {
       w.write("QUIT\n");
       w.flush();
     } finally {
-      if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
         p.destroyForcibly();
       }
     }
@@ -149,7 +152,7 @@ public final class IdleCost {
         .redirectErrorStream(true).start();
     List<String> lines = new String(h.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
         .lines().toList();
-    h.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    h.waitFor(30, TimeUnit.SECONDS);
     lines.stream().limit(histogramLines + 3L).forEach(out::println);
   }
 

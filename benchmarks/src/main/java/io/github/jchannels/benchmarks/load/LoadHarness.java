@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The fan-out load harness: for each subscriber count N and each target (the bare
@@ -52,14 +54,19 @@ public final class LoadHarness {
         switch (args[i]) {
           case "--n" -> o = o.with(ints(v), null, -1, -1, -1, -1, -1, -1, -1);
           case "--targets" -> o = o.with(null, List.of(v.split(",")), -1, -1, -1, -1, -1, -1, -1);
-          case "--warmup-seconds" -> o = o.with(null, null, Double.parseDouble(v), -1, -1, -1, -1, -1, -1);
-          case "--closed-seconds" -> o = o.with(null, null, -1, Double.parseDouble(v), -1, -1, -1, -1, -1);
-          case "--open-seconds" -> o = o.with(null, null, -1, -1, Double.parseDouble(v), -1, -1, -1, -1);
+          case "--warmup-seconds" -> o = o.with(null, null, Double.parseDouble(v), -1, -1, -1, -1,
+              -1, -1);
+          case "--closed-seconds" -> o = o.with(null, null, -1, Double.parseDouble(v), -1, -1, -1,
+              -1, -1);
+          case "--open-seconds" -> o = o.with(null, null, -1, -1, Double.parseDouble(v), -1, -1,
+              -1, -1);
           case "--rate" -> o = o.with(null, null, -1, -1, -1, Integer.parseInt(v), -1, -1, -1);
           case "--window" -> o = o.with(null, null, -1, -1, -1, -1, Integer.parseInt(v), -1, -1);
-          case "--client-threads" -> o = o.with(null, null, -1, -1, -1, -1, -1, Integer.parseInt(v), -1);
+          case "--client-threads" -> o = o.with(null, null, -1, -1, -1, -1, -1, Integer.parseInt(
+              v), -1);
           case "--rounds" -> o = o.with(null, null, -1, -1, -1, -1, -1, -1, Integer.parseInt(v));
-          default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + usage());
+          default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + usage(
+              ));
         }
         i++;
       }
@@ -155,7 +162,7 @@ public final class LoadHarness {
       for (int round = 0; round < options.rounds(); round++) {
         List<String> order = new ArrayList<>(options.targets());
         if (round % 2 == 1) {
-          java.util.Collections.reverse(order);
+          Collections.reverse(order);
         }
         for (String t : order) {
           Result r = runOne(t, n);
@@ -537,7 +544,7 @@ public final class LoadHarness {
     }
   }
 
-  private static double median(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
+  private static double median(List<Result> rs, ToDoubleFunction<Result> f) {
     double[] v = rs.stream().mapToDouble(f).sorted().toArray();
     if (v.length == 0) {
       return 0;

@@ -1,19 +1,26 @@
 package io.github.jchannels.benchmarks.load;
 
+import com.sun.management.OperatingSystemMXBean;
+import com.sun.management.ThreadMXBean;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * CPU time and allocation of this process, split into the load side (the client threads) and
  * the rest (the server under test, its publisher, GC and JIT), from the JDK's own counters.
  */
 final class Probe {
-  private static final com.sun.management.OperatingSystemMXBean OS =
-      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-  private static final com.sun.management.ThreadMXBean THREADS =
-      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  private static final OperatingSystemMXBean OS =
+      (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private static final ThreadMXBean THREADS =
+      (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   static {
     THREADS.setThreadAllocatedMemoryEnabled(true);
@@ -30,14 +37,14 @@ final class Probe {
     long w = -1;
     long r = -1;
     try {
-      for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/io"))) {
+      for (String l : Files.readAllLines(Path.of("/proc/self/io"))) {
         if (l.startsWith("syscw:")) {
           w = Long.parseLong(l.substring(6).trim());
         } else if (l.startsWith("syscr:")) {
           r = Long.parseLong(l.substring(6).trim());
         }
       }
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return new long[] {-1, -1};
     }
     return new long[] {w, r};
@@ -93,7 +100,7 @@ final class Probe {
     }
     Map<Long, Long> cpu = new HashMap<>();
     Map<Long, String> groups = new HashMap<>();
-    java.lang.management.ThreadInfo[] infos = THREADS.getThreadInfo(ids);
+    ThreadInfo[] infos = THREADS.getThreadInfo(ids);
     for (int i = 0; i < ids.length; i++) {
       long t = THREADS.getThreadCpuTime(ids[i]);
       if (t >= 0 && infos[i] != null) {
@@ -111,7 +118,7 @@ final class Probe {
    * in any live Java thread (GC and compiler threads, threads that ended).
    */
   static Map<String, Double> cpuByGroup(Snapshot a, Snapshot b) {
-    Map<String, Double> out = new java.util.TreeMap<>();
+    Map<String, Double> out = new TreeMap<>();
     double threads = 0;
     for (Map.Entry<Long, Long> e : b.cpuByThread().entrySet()) {
       long before = a.cpuByThread().getOrDefault(e.getKey(), 0L);

@@ -1,18 +1,24 @@
 package io.github.jchannels.benchmarks.load;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pty4j.PtyProcess;
 import com.pty4j.PtyProcessBuilder;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.shell.ShellConfig;
 import io.github.jchannels.shell.ShellEndpoint;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -192,7 +199,7 @@ public final class ShellBench {
     byte[] l = (line + "\n").getBytes(StandardCharsets.US_ASCII);
     long target = (long) mb << 20;
     long written = 0;
-    try (var os = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+    try (var os = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
       while (written < target) {
         os.write(l);
         written += l.length;
@@ -312,16 +319,16 @@ public final class ShellBench {
 
     /** The UTF-8 length of {@code data.data} of an output event, read with a streaming parser. */
     private static long outputUtf8Length(String text) throws IOException {
-      try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(text)) {
+      try (JsonParser p = JSON.getFactory().createParser(text)) {
         int depth = 0;
         boolean inData = false;
-        com.fasterxml.jackson.core.JsonToken t;
+        JsonToken t;
         while ((t = p.nextToken()) != null) {
-          if (t == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+          if (t == JsonToken.START_OBJECT) {
             depth++;
-          } else if (t == com.fasterxml.jackson.core.JsonToken.END_OBJECT) {
+          } else if (t == JsonToken.END_OBJECT) {
             depth--;
-          } else if (t == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && "data".equals(
+          } else if (t == JsonToken.FIELD_NAME && "data".equals(
               p.currentName())) {
             if (depth == 1) {
               inData = true;
@@ -389,12 +396,12 @@ public final class ShellBench {
   static long[] viaSocket(Path file, Path dir, boolean coalesce) throws Exception {
     ShellConfig config = config(dir, coalesce).command("cat", file.toString()).build();
     try (ShellServer s = new ShellServer(config)) {
-      var threads = java.lang.management.ManagementFactory.getThreadMXBean();
-      Probe.Snapshot a = new Probe(java.util.Set.of()).take();
+      var threads = ManagementFactory.getThreadMXBean();
+      Probe.Snapshot a = new Probe(Set.of()).take();
       long cpu0 = threads.getCurrentThreadCpuTime();
       long[] r = RawClient.cat(s.server.port(), s.shells.path(), init("cat"));
       long cpu1 = threads.getCurrentThreadCpuTime();
-      Probe.Snapshot b = new Probe(java.util.Set.of()).take();
+      Probe.Snapshot b = new Probe(Set.of()).take();
       return new long[] {r[0], r[1], cpu1 - cpu0, b.processCpu() - a.processCpu()};
     }
   }
@@ -414,13 +421,13 @@ public final class ShellBench {
      * {bytes, nanos}.
      */
     static long[] cat(int port, String path, String init) throws IOException {
-      try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
-          new java.net.InetSocketAddress("127.0.0.1", port))) {
-        ch.write(java.nio.ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+      try (SocketChannel ch = SocketChannel.open(
+          new InetSocketAddress("127.0.0.1", port))) {
+        ch.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
             + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
             + "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII)));
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         byte[] a = buf.array();
         int end = 0;
         int p;
@@ -464,7 +471,7 @@ public final class ShellBench {
               bytes += unescapedLength(a, indexOf(a, start, stop, DATA) + DATA.length, stop);
             } else if (indexOf(a, start, stop, CONNECTED) >= 0) {
               t0 = System.nanoTime();
-              ch.write(java.nio.ByteBuffer.wrap(masked(init.getBytes(StandardCharsets.UTF_8))));
+              ch.write(ByteBuffer.wrap(masked(init.getBytes(StandardCharsets.UTF_8))));
             } else if (indexOf(a, start, stop, EXIT) >= 0) {
               return new long[] {bytes, System.nanoTime() - t0};
             } else if (indexOf(a, start, stop, ERROR) >= 0) {
@@ -478,7 +485,7 @@ public final class ShellBench {
       }
     }
 
-    private static int fill(java.nio.channels.SocketChannel ch, java.nio.ByteBuffer buf, int end)
+    private static int fill(SocketChannel ch, ByteBuffer buf, int end)
         throws IOException {
       buf.limit(buf.capacity()).position(end);
       if (ch.read(buf) < 0) {

@@ -6,6 +6,7 @@ import io.github.jchannels.server.transport.TransportContext;
 import io.github.jchannels.server.transport.UpgradeResult;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
@@ -50,7 +51,7 @@ public final class UpgradeFilter implements Filter {
   }
 
   @Override
-  public void init(jakarta.servlet.FilterConfig config) {
+  public void init(FilterConfig config) {
     this.servletContext = config.getServletContext();
   }
 

@@ -62,7 +62,8 @@ public final class DemoApp implements AutoCloseable {
   private final Object lock = new Object();
   /** The running channels server; replaced by {@link #restartChannels()}. Guarded by lock. */
   private ChannelServer channels;
-  /** The terminal endpoint mounted on {@link #channels}, or null without --shell. Guarded by lock. */
+  /** The terminal endpoint mounted on {@link #channels},
+      or null without --shell. Guarded by lock. */
   private @Nullable ShellEndpoint shell;
   /** The real WebSocket port, fixed after the first start so restarts reuse it. */
   private final int wsPort;

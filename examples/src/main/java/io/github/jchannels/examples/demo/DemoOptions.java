@@ -114,7 +114,7 @@ public record DemoOptions(String host, int port, int wsPort, String token, boole
           --ws-port N       with --transport jws: the WebSocket port (default: port + 1)
           --host H          interface to bind (default 127.0.0.1)
           --token T         bearer token clients must present (default demo-token)
-          --shell           enable the terminal (/shell) for that token: a real shell on this machine
+          --shell           enable the terminal (/shell) for that token: a real shell on this host
           --origin O[,O..]  allowed browser origins (default: the page's own, http://localhost:PORT
                             and http://127.0.0.1:PORT); repeatable
           --word-delay MS   pause between streamed words (default 120)
