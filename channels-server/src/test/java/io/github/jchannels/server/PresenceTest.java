@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -88,7 +89,7 @@ class PresenceTest {
 
   private static Set<String> connIds(JsonNode byKey) {
     Set<String> out = new HashSet<>();
-    byKey.fields().forEachRemaining(e -> e.getValue().forEach(x -> out.add(
+    byKey.properties().forEach(e -> e.getValue().forEach(x -> out.add(
         x.get("connId").asText())));
     return out;
   }
@@ -104,7 +105,7 @@ class PresenceTest {
   @Test
   void joinerGetsStateAfterTheWelcomeAndOthersGetTheJoinInOneDiff() {
     start(Presence.builder().meta(info -> Map.of("name", info.principal().getName()
-        .toUpperCase())).build());
+        .toUpperCase(Locale.ROOT))).build());
     TestClient alice = client("alice");
     JsonNode first = join(alice, "session:p1");
     assertThat(first.size()).isEqualTo(1);
@@ -142,7 +143,8 @@ class PresenceTest {
     join(a1, "session:k");
     JsonNode state = join(a2, "session:k");
     assertThat(state.size()).isEqualTo(1);
-    assertThat(connIds(state.get("alice").isArray() ? state : state))
+    assertThat(state.get("alice").isArray()).isTrue();
+    assertThat(connIds(state))
         .containsExactlyInAnyOrder(a1.clientId, a2.clientId);
     assertThat(server.presence(Channels.session("k")).get("alice")).hasSize(2);
   }

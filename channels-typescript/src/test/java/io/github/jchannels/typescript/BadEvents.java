@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Families the generator must refuse, one problem each. */
+@SuppressWarnings("SameNameButDifferent") // twin names in two families, on purpose
 final class BadEvents {
   private BadEvents() {}
 

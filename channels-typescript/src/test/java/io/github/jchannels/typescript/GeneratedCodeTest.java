@@ -65,8 +65,9 @@ class GeneratedCodeTest {
     int status = GenerateTypeScript.run(new String[] {"--out", dir.toString(), "--family",
         "io.github.jchannels.core.Channels#SESSION", "--family", KitchenEvent.class.getName()},
         print(out), print(err));
-    assertThat(status).as(err.toString()).isZero();
-    assertThat(out.toString()).contains("families global, session, kitchen-sink");
+    assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains(
+        "families global, session, kitchen-sink");
     assertThat(dir.resolve("types.ts")).exists();
     assertThat(dir.resolve("schemas/kitchen-sink/all.schema.json")).exists();
 
@@ -76,17 +77,19 @@ class GeneratedCodeTest {
     err.reset();
     assertThat(GenerateTypeScript.run(new String[] {"--out", dir.toString(), "--family",
         BadEvents.Time.class.getName()}, print(out), print(err))).isEqualTo(1);
-    // style: names in text, next 1 lines
-    assertThat(err.toString()).contains("BadEvents.Time.At.when: java.time.Instant");
+    // style: names in text, next 2 lines
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains(
+        "BadEvents.Time.At.when: java.time.Instant");
 
     err.reset();
     assertThat(GenerateTypeScript.run(new String[] {"--family", "no.such.Class"}, print(out),
         print(err))).isEqualTo(2);
-    assertThat(err.toString()).contains("class no.such.Class is not on the class path");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains(
+        "class no.such.Class is not on the class path");
     err.reset();
     assertThat(GenerateTypeScript.run(new String[] {"--defaults"}, print(out), print(err)))
         .isEqualTo(2);
-    assertThat(err.toString()).contains("--out DIR is required");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--out DIR is required");
   }
 
   /** Used by the command-line test's {@code --registry}. */

@@ -664,6 +664,7 @@ public final class Engine implements ConnectionHandler, Publisher {
   }
 
   /** The presence entries of {@code channel} on every node, by key. */
+  @Override
   public Map<String, List<PresenceEntry>> presence(Channel<?> channel) {
     PresenceHub hub = presence;
     if (hub == null) {

@@ -21,10 +21,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Objects;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -328,7 +328,7 @@ public final class PresenceHub {
     } catch (Exception e) {
       return new Update(channel, ref, null, "'data.meta' of 'presence_update' is unreadable");
     }
-    int max = configs.get(family).maxMetaBytes();
+    int max = Objects.requireNonNull(configs.get(family), "presence of the family").maxMetaBytes();
     int size = utf8Length(compact);
     if (size > max) {
       return new Update(channel, ref, null, "'data.meta' of 'presence_update' is " + size

@@ -324,7 +324,7 @@ public final class ModelBuilder {
 
   static String pascal(String familyName) {
     StringBuilder b = new StringBuilder();
-    for (String part : familyName.split("[-_]")) {
+    for (String part : familyName.split("[-_]", -1)) {
       if (!part.isEmpty()) {
         b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
       }

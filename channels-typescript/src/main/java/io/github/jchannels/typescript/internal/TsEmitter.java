@@ -175,7 +175,8 @@ public final class TsEmitter {
 
   static String quote(String s) {
     StringBuilder b = new StringBuilder("'");
-    for (char c : s.toCharArray()) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
       switch (c) {
         case '\'' -> b.append("\\'");
         case '\\' -> b.append("\\\\");
