@@ -54,15 +54,18 @@ class ServerListenerHooksTest {
     try (InMemoryTransport transport = new InMemoryTransport(engine)) {
       InMemoryConnection c = transport.open();
       c.takeText(T);
-      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:1\"}}");
+      c.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:"
+          + "1\"}}");
       c.takeText(T);
 
       c.receive("{\"channel\":\"work:1\",\"type\":\"run\",\"data\":{\"job\":\"j\"},\"ref\":\"1\"}");
       assertThat(c.takeText(T)).contains("\"type\":\"reply\"", "\"ref\":\"1\"");
-      c.receive("{\"channel\":\"work:1\",\"type\":\"fail\",\"data\":{\"why\":\"w\"},\"ref\":\"2\"}");
+      c.receive("{\"channel\":\"work:1\",\"type\":\"fail\",\"data\":{\"why\":\"w\"},\"ref\":\""
+          + "2\"}");
       assertThat(c.takeText(T)).contains("internal_error", "\"ref\":\"2\"");
       c.receive("{\"channel\":\"work:1\",\"type\":\"note\",\"data\":{\"text\":\"t\"}}");
-      c.receive("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\":\"p\"}");
+      c.receive("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":1},\"ref\""
+          + ":\"p\"}");
       assertThat(c.takeText(T)).contains("\"type\":\"pong\"");
 
       // no handler for note: not heard; the ping is not an event of a family
@@ -77,7 +80,8 @@ class ServerListenerHooksTest {
     try (InMemoryTransport transport = new InMemoryTransport(engine)) {
       InMemoryConnection a = transport.open();
       a.takeText(T);
-      a.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:1\"}}");
+      a.receive("{\"channel\":\"global\",\"type\":\"subscribe\",\"data\":{\"channel\":\"work:"
+          + "1\"}}");
       a.takeText(T);
       WorkEvent.Done done = new WorkEvent.Done("d", 1);
 
