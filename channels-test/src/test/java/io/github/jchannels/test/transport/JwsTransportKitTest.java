@@ -24,6 +24,12 @@ class JwsTransportKitTest extends ServerTransportKit {
     return 404;
   }
 
+  /** Java-WebSocket cannot answer 503: it upgrades, then the core closes with 1013. */
+  @Override
+  protected boolean refusesOverLimitWith503() {
+    return false;
+  }
+
   /** Its own socket: the handshake deadline starts at TCP accept. */
   @Override
   protected boolean coreSeesTcpAccept() {
