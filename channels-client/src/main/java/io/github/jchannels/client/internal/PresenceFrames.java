@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -75,7 +76,7 @@ final class PresenceFrames {
       return new Read.Diff(channel, entries(data.get("joins"), "joins"),
           entries(data.get("leaves"), "leaves"));
     } catch (IllegalArgumentException e) {
-      return new Read.Malformed(channel, type, e.getMessage());
+      return new Read.Malformed(channel, type, String.valueOf(e.getMessage()));
     }
   }
 
@@ -145,7 +146,7 @@ final class PresenceFrames {
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> m = meta == null || meta.isNull() ? Map.of()
-        : (Map<String, Object>) plain(meta);
+        : (Map<String, Object>) Objects.requireNonNull(plain(meta));
     return new PresenceEntry(connId.asText(), joinedAt.asLong(), m);
   }
 
