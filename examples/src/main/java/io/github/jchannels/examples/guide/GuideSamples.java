@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -268,7 +267,7 @@ public final class GuideSamples {
           done.completeExceptionally(failure);
           return null;
         });
-    return done.orTimeout(30, TimeUnit.SECONDS)
+    return done.orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
         .whenComplete((r, t) -> s.close());
   }
   // end::await[]

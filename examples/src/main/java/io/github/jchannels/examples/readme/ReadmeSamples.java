@@ -25,8 +25,7 @@ final class ReadmeSamples {
         .start();
 
     server.broadcast(WorkflowEvent.FAMILY.channel("run:456"), new WorkflowEvent.StepDone("build"));
-    // server.broadcast(WorkflowEvent.FAMILY.channel("run:456"), new ShellEvent.Output("x")); //
-    // does not compile
+    // server.broadcast(WorkflowEvent.FAMILY.channel("run:456"), new ShellEvent.Output("x")); // does not compile
     // end::server[]
     return server;
   }
@@ -34,8 +33,7 @@ final class ReadmeSamples {
   static void client() {
     // tag::client[]
     try (ChannelClient client = ChannelClient.builder(URI.create("ws://localhost:8080/ws"))
-        .token(() -> "secret").registry(EventRegistry.builder().withDefaults().add(
-            WorkflowEvent.FAMILY).build())
+        .token(() -> "secret").registry(EventRegistry.builder().withDefaults().add(WorkflowEvent.FAMILY).build())
         .build()) {
       client.connect().join();
       client.subscribe(WorkflowEvent.FAMILY.channel("run:456"), event -> {
