@@ -708,13 +708,33 @@ public abstract class ServerTransportKit {
 
   // ------------------------------------------------------------- RFC 6455 and resource rows
 
+  /**
+   * Whether the container may drop the socket right after writing its own 1002/1007 close
+   * frame, so that the peer sees the connection end without it (Tomcat); default false.
+   */
+  protected boolean mayDropAfterProtocolError() {
+    return false;
+  }
+
+  /** The close code the peer read; 1006 when the transport may drop and did. */
+  private int protocolErrorClose(KitClient c) throws IOException {
+    try {
+      return c.awaitClose();
+    } catch (IOException e) {
+      if (mayDropAfterProtocolError()) {
+        return 1006;
+      }
+      throw e;
+    }
+  }
+
   @Test
   void unmaskedClientFrameCloses1002() throws Exception {
     Running r = serve(builder());
     KitClient c = connect(r);
     c.sendFrame(KitClient.TEXT, "{\"channel\":\"global\",\"type\":\"ping\",\"data\":{}}"
         .getBytes(StandardCharsets.UTF_8), true, false);
-    assertThat(c.awaitClose()).isEqualTo(1002);
+    assertThat(protocolErrorClose(c)).isIn(1002, mayDropAfterProtocolError() ? 1006 : 1002);
   }
 
   @Test
@@ -722,7 +742,7 @@ public abstract class ServerTransportKit {
     Running r = serve(builder());
     KitClient c = connect(r);
     c.sendFrame(0x3, new byte[] {1}, true, true);
-    assertThat(c.awaitClose()).isEqualTo(1002);
+    assertThat(protocolErrorClose(c)).isIn(1002, mayDropAfterProtocolError() ? 1006 : 1002);
   }
 
   @Test
@@ -730,7 +750,7 @@ public abstract class ServerTransportKit {
     Running r = serve(builder());
     KitClient c = connect(r);
     c.sendFrame(KitClient.PING, new byte[126], true, true);
-    assertThat(c.awaitClose()).isEqualTo(1002);
+    assertThat(protocolErrorClose(c)).isIn(1002, mayDropAfterProtocolError() ? 1006 : 1002);
   }
 
   @Test
@@ -738,7 +758,7 @@ public abstract class ServerTransportKit {
     Running r = serve(builder());
     KitClient c = connect(r);
     c.sendFrame(KitClient.PING, new byte[] {1}, false, true);
-    assertThat(c.awaitClose()).isEqualTo(1002);
+    assertThat(protocolErrorClose(c)).isIn(1002, mayDropAfterProtocolError() ? 1006 : 1002);
   }
 
   @Test
@@ -747,7 +767,7 @@ public abstract class ServerTransportKit {
     KitClient c = connect(r);
     byte[] bad = {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
     c.sendFrame(KitClient.TEXT, bad, true, true);
-    assertThat(c.awaitClose()).isEqualTo(1007);
+    assertThat(protocolErrorClose(c)).isIn(1007, mayDropAfterProtocolError() ? 1006 : 1007);
   }
 
   @Test
