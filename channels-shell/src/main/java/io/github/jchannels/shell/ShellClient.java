@@ -8,6 +8,7 @@ import io.github.jchannels.core.Channel;
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.EventRegistry;
 import io.github.jchannels.core.ShellEvent;
+import io.github.jchannels.shell.internal.Futures;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,7 +114,7 @@ public final class ShellClient implements AutoCloseable {
   public synchronized CompletableFuture<Void> start() {
     if (subscription == null) {
       subscription = client.subscribe(channel, this::onEvent);
-      client.connect().whenComplete((v, e) -> {
+      Futures.whenDone(client.connect(), (v, e) -> {
         if (e != null) {
           started.completeExceptionally(e);
         }

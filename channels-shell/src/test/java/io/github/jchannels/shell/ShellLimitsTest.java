@@ -8,7 +8,6 @@ import io.github.jchannels.core.time.FakeScheduler;
 import io.github.jchannels.core.transport.CloseCodes;
 import io.github.jchannels.shell.internal.ProcessTree;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -89,14 +88,12 @@ class ShellLimitsTest {
       warm.awaitOutput("warm");
       Set<Thread> before = Thread.getAllStackTraces().keySet();
       int n = 3;
-      List<ShellPeer> peers = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         ShellPeer p = f.open(principal("alice"));
         p.init("s" + i, 80, 24);
         p.expectInit("s" + i, 80, 24);
         p.input("s" + i, "echo he''llo" + i + "\n");
         p.awaitOutput("hello" + i);
-        peers.add(p);
       }
       // new platform threads, but the carriers of virtual threads (shared by the whole JVM) and
       // the endpoint's timer thread (one per endpoint, started at its first timer)

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.jchannels.client.ConnectionState;
+import io.github.jchannels.core.time.FakeScheduler;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.shell.internal.ProcessTree;
@@ -39,6 +40,11 @@ class ShellOverSocketsTest {
   private static final ShellAuthorizer OWNER = ShellAuthorizer.ownerNamed();
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  /**
+   * The clock of the clients built by {@link #onClientTime}: their heartbeat, reconnection
+   * delays and timeouts move only when a test advances it.
+   */
+  private final FakeScheduler clientTime = new FakeScheduler();
   private ShellEndpoint endpoint;
   private ChannelServer server;
 
@@ -67,6 +73,7 @@ class ShellOverSocketsTest {
 
   /** Records what a ShellClient reports. */
   static final class Recorder implements ShellListener {
+    @SuppressWarnings("JdkObsolete") // appended on the client's thread, read on the test's
     final StringBuffer output = new StringBuffer();
     final List<String> chunks = new CopyOnWriteArrayList<>();
     final List<String> errors = new CopyOnWriteArrayList<>();
@@ -110,6 +117,30 @@ class ShellOverSocketsTest {
         .build());
   }
 
+  /** A client of alice's on {@link #clientTime}, with its default size (80x24). */
+  private ShellClient onClientTime(String shellId, Recorder recorder) {
+    return closing(ShellClient.builder(shellUri(), shellId)
+        .token(() -> "alice-token")
+        .listener(recorder)
+        .configure(c -> c.scheduler(clientTime))
+        .build());
+  }
+
+  /** Waits until {@code shell} noticed that its connection dropped, then lets its delay pass. */
+  private void reconnectAfterTheDrop(ShellClient shell) {
+    clientTime.advance(reconnecting(shell).delay());
+  }
+
+  /**
+   * Waits until {@code shell} noticed that its connection dropped. On {@link #clientTime} it
+   * stays reconnecting until the test advances the clock by the delay.
+   */
+  private static ConnectionState.Reconnecting reconnecting(ShellClient shell) {
+    await().atMost(Duration.ofSeconds(15))
+        .until(() -> shell.state() instanceof ConnectionState.Reconnecting);
+    return (ConnectionState.Reconnecting) shell.state();
+  }
+
   @Test
   void echoSttySizeResizeAndExitCode() throws Exception {
     start(TestShells.interactive().build());
@@ -131,15 +162,21 @@ class ShellOverSocketsTest {
 
   @Test
   void multiByteCharactersSplitAcrossReadsArriveIntact() throws Exception {
-    // é = C3 A9, 漢 = E6 BC A2, 😀 = F0 9F 98 80, each written in two parts with pauses
-    start(TestShells.script("printf 'A\\xc3'; sleep 0.2; printf '\\xa9B\\xe6'; sleep 0.2; "
-        + "printf '\\xbc'; sleep 0.2; printf '\\xa2C\\xf0\\x9f'; sleep 0.2; "
+    // é = C3 A9, 漢 = E6 BC A2, 😀 = F0 9F 98 80, each split between two writes; the program
+    // writes the next part only after a line of input, typed once the last part has arrived
+    start(TestShells.script("stty -echo; printf 'A\\xc3'; read -r; "
+        + "printf '\\xa9B\\xe6\\xbc'; read -r; printf '\\xa2C\\xf0\\x9f'; read -r; "
         + "printf '\\x98\\x80D\\n'").build());
     Recorder r = new Recorder();
-    client("alice-token", "alice@utf8", r).start().get(15, TimeUnit.SECONDS);
+    ShellClient shell = client("alice-token", "alice@utf8", r);
+    shell.start().get(15, TimeUnit.SECONDS);
+    for (String seen : List.of("A", "AéB", "AéB漢C")) {
+      await().atMost(Duration.ofSeconds(15)).until(() -> r.output.toString().equals(seen));
+      assertThat(shell.input("\r")).isTrue();
+    }
     assertThat(r.exit.get(15, TimeUnit.SECONDS)).isZero();
     assertThat(r.output.toString()).isEqualTo("AéB漢C😀D\r\n");
-    assertThat(r.chunks).hasSizeGreaterThan(1)
+    assertThat(r.chunks).hasSizeGreaterThan(3)
         .allSatisfy(c -> assertThat(c).doesNotContain("\uFFFD"));
   }
 
@@ -255,9 +292,10 @@ class ShellOverSocketsTest {
     raw.send("{\"channel\":\"shell:alice@cmd\",\"type\":\"init\",\"data\":{\"cols\":80,\"rows\":24,"
         + "\"command\":[\"/bin/sh\",\"-c\",\"echo PWNED\"],\"cwd\":\"/\",\"env\":{\"A\":\"1\"}}}");
     StringBuilder out = new StringBuilder();
-    JsonNode n;
-    while (!(n = raw.next()).path("type").asText().equals("exit")) {
+    JsonNode n = raw.next();
+    while (!n.path("type").asText().equals("exit")) {
       out.append(n.path("data").path("data").asText(""));
+      n = raw.next();
     }
     assertThat(n.path("data").path("exitCode").asInt()).isEqualTo(3);
     assertThat(out.toString()).contains("configured-program").doesNotContain("PWNED");
@@ -283,11 +321,7 @@ class ShellOverSocketsTest {
   void clientReconnectsAndStartsANewShellWithTheLatestSize() throws Exception {
     start(TestShells.interactive().build());
     Recorder r = new Recorder();
-    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice@re")
-        .token(() -> "alice-token")
-        .listener(r)
-        .configure(c -> c.reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(200)))
-        .build());
+    ShellClient shell = onClientTime("alice@re", r);
     shell.start().get(15, TimeUnit.SECONDS);
     assertThat(r.starts).containsExactly("alice@re 80x24");
     assertThat(shell.resize(90, 20)).isTrue();
@@ -296,6 +330,7 @@ class ShellOverSocketsTest {
         .findFirst().orElseThrow().id();
     assertThat(server.disconnect(id, 1011, "test drop")).isTrue();
     // its only connection dropped: the shell ended; the reconnected client starts a new one
+    reconnectAfterTheDrop(shell);
     await().atMost(Duration.ofSeconds(15)).until(() -> r.starts.size() == 2);
     assertThat(r.starts.get(1)).isEqualTo("alice@re 90x20");
     await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTree.isGone(firstPid));
@@ -343,15 +378,20 @@ class ShellOverSocketsTest {
   void heartbeatPingsAreAnsweredByTheShellEndpoint() throws Exception {
     start(TestShells.interactive().build());
     Recorder r = new Recorder();
+    // the pong timeout is far beyond the fake time this test lets pass (at most 15 s)
     ShellClient shell = closing(ShellClient.builder(shellUri(), "alice@hb")
         .token(() -> "alice-token")
         .listener(r)
-        .configure(c -> c.useServerHeartbeatInterval(false)
-            .heartbeat(Duration.ofMillis(100), Duration.ofSeconds(5)))
+        .configure(c -> c.scheduler(clientTime).useServerHeartbeatInterval(false)
+            .heartbeat(Duration.ofMillis(100), Duration.ofHours(1)))
         .build());
     shell.start().get(15, TimeUnit.SECONDS);
-    await().atMost(Duration.ofSeconds(15))
-        .until(() -> shell.channelClient().metrics().snapshot().latencySamples() >= 3);
+    // each step of the client's clock past the interval sends a ping; the pongs come over TCP
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      clientTime.advance(Duration.ofMillis(100));
+      assertThat(shell.channelClient().metrics().snapshot().latencySamples())
+          .isGreaterThanOrEqualTo(3);
+    });
     assertThat(shell.state().isReady()).isTrue();
     assertThat(shell.channelClient().metrics().snapshot().reconnections()).isZero();
     assertThat(r.errors).isEmpty();
@@ -359,13 +399,11 @@ class ShellOverSocketsTest {
 
   @Test
   void withAReattachGraceAReconnectingClientGetsItsShellBack() throws Exception {
-    start(TestShells.interactive().reattachGrace(Duration.ofSeconds(30)).build());
-    Recorder r = new Recorder();
-    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice@back")
-        .token(() -> "alice-token")
-        .listener(r)
-        .configure(c -> c.reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(200)))
+    // the endpoint's clock does not move: the grace cannot run out, however slow the machine
+    start(TestShells.interactive(new FakeScheduler()).reattachGrace(Duration.ofSeconds(30))
         .build());
+    Recorder r = new Recorder();
+    ShellClient shell = onClientTime("alice@back", r);
     shell.start().get(15, TimeUnit.SECONDS);
     shell.input("Y=sa''me; echo ok\r");
     r.awaitOutput("ok");
@@ -373,6 +411,7 @@ class ShellOverSocketsTest {
     String id = server.connections().stream().filter(c -> c.path().equals("/shell"))
         .findFirst().orElseThrow().id();
     server.disconnect(id, 1011, "test drop");
+    reconnectAfterTheDrop(shell);
     await().atMost(Duration.ofSeconds(15)).until(() -> r.starts.size() == 2);
     assertThat(endpoint.pid("alice@back")).hasValue(pid);
     shell.input("echo $Y\r");
@@ -385,11 +424,7 @@ class ShellOverSocketsTest {
   void afterTheShellExitedAReconnectionDoesNotStartANewOne() throws Exception {
     start(TestShells.interactive().build());
     Recorder r = new Recorder();
-    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice@ex")
-        .token(() -> "alice-token")
-        .listener(r)
-        .configure(c -> c.reconnectDelays(Duration.ofMillis(50), Duration.ofMillis(200)))
-        .build());
+    ShellClient shell = onClientTime("alice@ex", r);
     shell.start().get(15, TimeUnit.SECONDS);
     shell.input("exit 3\r");
     assertThat(r.exit.get(15, TimeUnit.SECONDS)).isEqualTo(3);
@@ -398,6 +433,7 @@ class ShellOverSocketsTest {
     String id = server.connections().stream().filter(c -> c.path().equals("/shell"))
         .findFirst().orElseThrow().id();
     server.disconnect(id, 1011, "test drop");
+    reconnectAfterTheDrop(shell);
     await().atMost(Duration.ofSeconds(15))
         .until(() -> shell.channelClient().metrics().snapshot().reconnections() >= 1
             && shell.state().isReady());
@@ -412,11 +448,7 @@ class ShellOverSocketsTest {
   void keystrokesCaughtByADropAreNeverQueuedForTheNextConnection() throws Exception {
     start(TestShells.interactive().build());
     Recorder r = new Recorder();
-    ShellClient shell = closing(ShellClient.builder(shellUri(), "alice@drop")
-        .token(() -> "alice-token")
-        .listener(r)
-        .configure(c -> c.reconnectDelays(Duration.ofMillis(200), Duration.ofMillis(400)))
-        .build());
+    ShellClient shell = onClientTime("alice@drop", r);
     shell.start().get(15, TimeUnit.SECONDS);
     String id = server.connections().stream().filter(c -> c.path().equals("/shell"))
         .findFirst().orElseThrow().id();
@@ -430,8 +462,10 @@ class ShellOverSocketsTest {
       assertThat(shell.channelClient().queuedMessages()).as("after %d keystrokes", typed)
           .isZero();
     }
+    ConnectionState.Reconnecting reconnecting = reconnecting(shell);
     assertThat(shell.input(":")).isFalse();
     assertThat(shell.channelClient().queuedMessages()).isZero();
+    clientTime.advance(reconnecting.delay());
     await().atMost(Duration.ofSeconds(15)).until(() -> r.starts.size() == 2);
     assertThat(shell.channelClient().metrics().snapshot().dropped()).isZero();
     shell.input("\u0015echo new''conn\r"); // Ctrl-U first: a fresh line whatever was typed

@@ -28,7 +28,8 @@ class ShellShutdownHookTest {
       root.ifPresent(CgroupRoot::close);
       assumeTrue(root.isPresent(), "this process may not create cgroups v2 here");
     }
-    String marker = "2000" + ProcessHandle.current().pid() + containment.ordinal();
+    String marker = "2000" + ProcessHandle.current().pid()
+        + (containment == Containment.CGROUP ? "1" : "2");
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
     String tmp = System.getProperty("pty4j.tmpdir");

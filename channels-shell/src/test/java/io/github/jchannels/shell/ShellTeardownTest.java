@@ -48,7 +48,7 @@ class ShellTeardownTest {
   private static String uid() {
     try {
       return Files.readAllLines(Path.of("/proc/self/status")).stream()
-          .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[1];
+          .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+", -1)[1];
     } catch (IOException e) {
       throw new AssertionError(e);
     }

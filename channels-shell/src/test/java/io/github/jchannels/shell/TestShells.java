@@ -9,6 +9,12 @@ import java.util.List;
 final class TestShells {
   private TestShells() {}
 
+  /**
+   * An interactive bash on the endpoint's own (system) scheduler. Output is not coalesced, so
+   * no timer stands between the PTY and the connection (PtyShellTest drives coalescing on fake
+   * time); the only timer left is the SIGKILL after the terminate grace, a fallback that bash,
+   * which ends on the hang-up, does not wait for.
+   */
   static ShellConfig.Builder interactive() {
     return ShellConfig.builder()
         .command("bash", "--noprofile", "--norc", "-i")
@@ -17,15 +23,13 @@ final class TestShells {
         .env("HOME", System.getProperty("java.io.tmpdir"))
         .env("LC_ALL", "C.UTF-8")
         .env("PS1", "$ ")
-        .terminateGrace(Duration.ofSeconds(1));
+        .terminateGrace(Duration.ofSeconds(1))
+        .coalesce(Duration.ZERO, 32 * 1024);
   }
 
-  /**
-   * {@link #interactive()} on {@code time}: timers move only when the test advances it; output
-   * is not coalesced (a coalescing flush would wait for an advance).
-   */
+  /** {@link #interactive()} on {@code time}: timers move only when the test advances it. */
   static ShellConfig.Builder interactive(FakeScheduler time) {
-    return interactive().scheduler(time).coalesce(Duration.ZERO, 32 * 1024);
+    return interactive().scheduler(time);
   }
 
   static ShellConfig.Builder script(String script) {

@@ -81,8 +81,8 @@ public final class CgroupRoot implements AutoCloseable {
       if (dash < 0) {
         continue;
       }
-      String[] tail = line.substring(dash + 3).split(" ");
-      String[] head = line.substring(0, dash).split(" ");
+      String[] tail = line.substring(dash + 3).split(" ", -1);
+      String[] head = line.substring(0, dash).split(" ", -1);
       if (tail.length > 0 && tail[0].equals("cgroup2") && head.length > 4) {
         String root = head[3];
         String relative = rel.startsWith(root) ? rel.substring(root.length()) : rel;

@@ -257,7 +257,7 @@ public final class ProcessTree {
         return OptionalLong.empty();
       }
       // after ") " comes field 3 (state)
-      String[] rest = s.substring(close + 2).split(" ");
+      String[] rest = s.substring(close + 2).split(" ", -1);
       int i = index - 3;
       return i >= 0 && i < rest.length ? OptionalLong.of(Long.parseLong(rest[i]))
           : OptionalLong.empty();

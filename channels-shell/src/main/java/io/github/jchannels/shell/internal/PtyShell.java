@@ -279,7 +279,7 @@ public final class PtyShell {
       if (grace.isZero()) {
         kill.run();
       }
-      exit.whenComplete((code, e) -> {
+      Futures.whenDone(exit, (code, e) -> {
         timer.cancel();
         kill.run();
       });
@@ -406,7 +406,7 @@ public final class PtyShell {
       return Files.isRegularFile(p) && Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
     }
     String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-    for (String dir : path.split(File.pathSeparator)) {
+    for (String dir : path.split(File.pathSeparator, -1)) {
       if (dir.isEmpty()) {
         continue;
       }
@@ -461,7 +461,7 @@ public final class PtyShell {
       try {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
           if (line.startsWith("Uid:")) {
-            String[] f = line.substring(4).trim().split("\\s+");
+            String[] f = line.substring(4).trim().split("\\s+", -1);
             return f.length > 1 && f[1].equals("0");
           }
         }

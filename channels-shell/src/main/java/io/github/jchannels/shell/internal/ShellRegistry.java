@@ -122,9 +122,15 @@ final class ShellRegistry implements AutoCloseable {
     if (orphans > 0) {
       log.info("killed {} shell processes left by servers that are gone", orphans);
     }
-    Optional<Scheduler> given = config.scheduler();
-    this.ownedScheduler = given.isPresent() ? null : Scheduler.system("shell-timer");
-    this.scheduler = given.isPresent() ? given.get() : ownedScheduler;
+    Scheduler given = config.scheduler().orElse(null);
+    if (given != null) {
+      this.ownedScheduler = null;
+      this.scheduler = given;
+    } else {
+      SystemScheduler own = Scheduler.system("shell-timer");
+      this.ownedScheduler = own;
+      this.scheduler = own;
+    }
     this.teardown = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("shell-teardown-", 0).factory());
     this.shutdownHook = new Thread(this::killAllNow, "shell-shutdown");
@@ -256,12 +262,12 @@ final class ShellRegistry implements AutoCloseable {
     }
     ShellSession s = session;
     sessions.put(slot, s);
-    s.shell().terminated().whenComplete((v, e) -> gone(slot));
+    Futures.whenDone(s.shell().terminated(), (v, e) -> gone(slot));
     lock.lock();
     try {
       started.increment();
       if (closed) {
-        runTeardown(() -> s.terminate(teardown));
+        terminateLater(s);
         slot.ready.completeExceptionally(new IllegalStateException("closing"));
         throw new ShellStartException("unavailable", "the shell endpoint is closing");
       }
@@ -272,8 +278,8 @@ final class ShellRegistry implements AutoCloseable {
     slot.ready.complete(s);
     log.debug("shell {} started (pid {}) for '{}'", slot.id, s.pid(), slot.owner);
     // what the program leaves behind when it exits is killed at once (it may hold the PTY)
-    s.shell().exit().whenComplete((code, e) -> runTeardown(() -> s.cleanUpAfterExit(teardown)));
-    s.end().whenComplete((code, e) -> ended(slot, s, code == null ? -1 : code));
+    Futures.whenDone(s.shell().exit(), (code, e) -> cleanUpLater(s));
+    Futures.whenDone(s.end(), (code, e) -> ended(slot, s, code == null ? -1 : code));
     config.idleTimeout().ifPresent(t -> scheduleIdleCheck(slot, s, t));
     return s;
   }
@@ -375,8 +381,25 @@ final class ShellRegistry implements AutoCloseable {
   private void endOrphan(Slot slot, ShellSession s, String why) {
     if (byId.remove(slot.id, slot)) {
       log.debug("shell {}: {}, ending it", s.id(), why);
-      runTeardown(() -> s.terminate(teardown));
+      terminateLater(s);
     }
+  }
+
+  /**
+   * Starts the teardown of {@code s} (hang-up, grace, kill) on a teardown thread. Nobody waits
+   * for it here: its end is seen through the shell's {@code terminated()} future ({@link #gone}).
+   */
+  private void terminateLater(ShellSession s) {
+    runTeardown(() -> {
+      CompletableFuture<Void> unused = s.terminate(teardown);
+    });
+  }
+
+  /** Kills what the program left behind, on a teardown thread; seen through {@link #gone}. */
+  private void cleanUpLater(ShellSession s) {
+    runTeardown(() -> {
+      CompletableFuture<Void> unused = s.cleanUpAfterExit(teardown);
+    });
   }
 
   private void runTeardown(Runnable r) {
@@ -403,7 +426,7 @@ final class ShellRegistry implements AutoCloseable {
     onEnded.accept(s, attached);
     s.broadcast(new ShellEvent.Exit(exitCode));
     log.debug("shell {} ended with {}", s.id(), exitCode);
-    runTeardown(() -> s.cleanUpAfterExit(teardown));
+    cleanUpLater(s);
   }
 
   private void scheduleIdleCheck(Slot slot, ShellSession s, Duration timeout) {
@@ -425,7 +448,7 @@ final class ShellRegistry implements AutoCloseable {
       } finally {
         lock.unlock();
       }
-      runTeardown(() -> s.terminate(teardown));
+      terminateLater(s);
     } else {
       scheduleIdleCheck(slot, s, timeout);
     }

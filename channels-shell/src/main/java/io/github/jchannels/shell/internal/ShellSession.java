@@ -78,7 +78,7 @@ final class ShellSession {
     this.writer = new InputWriter(shell, maxPendingInput, "shell-" + shell.pid() + "-input");
     this.end = pump.done().thenCombine(shell.exit(), (v, code) -> code);
     // once the program is gone, what is left in the PTY is read whatever the flow control
-    shell.exit().whenComplete((code, e) -> pump.stop());
+    Futures.whenDone(shell.exit(), (code, e) -> pump.stop());
   }
 
   String id() {
@@ -146,7 +146,7 @@ final class ShellSession {
    */
   synchronized boolean detach(Connection connection) {
     attached.remove(connection);
-    boolean wasCurrent = lastSize() == sizes.get(connection) && sizes.containsKey(connection);
+    boolean wasCurrent = connection.equals(lastSizer());
     sizes.remove(connection);
     int[] s = lastSize();
     if (wasCurrent && s != null) {
@@ -158,6 +158,15 @@ final class ShellSession {
       }
     }
     return true;
+  }
+
+  /** Called under this: the connection that set a size most recently. */
+  private @Nullable Connection lastSizer() {
+    Connection last = null;
+    for (Connection c : sizes.keySet()) {
+      last = c;
+    }
+    return last;
   }
 
   /** Called under this: the size of the connection that set one most recently. */

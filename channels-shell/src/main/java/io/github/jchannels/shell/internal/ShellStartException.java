@@ -14,6 +14,13 @@ public final class ShellStartException extends Exception {
     this.code = code;
   }
 
+  /** The message given to the constructor: never null. */
+  @Override
+  public String getMessage() {
+    String m = super.getMessage();
+    return m != null ? m : code;
+  }
+
   /** {@code command_not_found} or {@code start_failed}. */
   public String code() {
     return code;

@@ -24,9 +24,16 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
 class PtyShellTest {
+  /** The production defaults: coalescing for 5 ms, chunks up to 32 Ki chars. */
   private static final OutputPump.Settings SETTINGS =
       new OutputPump.Settings(Duration.ofMillis(5), 32 * 1024, 256 * 1024, 64 * 1024);
+  /** No coalescing: every read is a chunk at once, no timer involved. */
+  private static final OutputPump.Settings UNCOALESCED =
+      new OutputPump.Settings(Duration.ZERO, 32 * 1024, 256 * 1024, 64 * 1024);
 
+  /** The pump's clock: it moves only when a test advances it. */
+  private final FakeScheduler time = new FakeScheduler();
+  /** Only for the SIGKILL after a teardown's grace, a fallback: bash ends on the hang-up. */
   private final SystemScheduler timer = Scheduler.system("test-timer");
   private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
   private final List<String> chunks = new CopyOnWriteArrayList<>();
@@ -48,8 +55,13 @@ class PtyShellTest {
   }
 
   private void start(LaunchSpec spec, int cols, int rows) throws Exception {
+    start(spec, cols, rows, UNCOALESCED);
+  }
+
+  private void start(LaunchSpec spec, int cols, int rows, OutputPump.Settings settings)
+      throws Exception {
     shell = PtyShell.start(spec, cols, rows, Shells.jail());
-    pump = new OutputPump(shell, chunks::add, backlog::get, timer, SETTINGS).start("test-pump");
+    pump = new OutputPump(shell, chunks::add, backlog::get, time, settings).start("test-pump");
   }
 
   private String output() {
@@ -88,16 +100,20 @@ class PtyShellTest {
 
   @Test
   void multiByteCharactersSplitAcrossReadsArriveIntact() throws Exception {
-    // é = C3 A9, 漢 = E6 BC A2, 😀 = F0 9F 98 80: each is written in two parts with a pause
-    // between them, so the PTY hands them to the reader in separate reads.
-    start(Shells.script("printf 'A\\xc3'; sleep 0.2; printf '\\xa9B\\xe6'; sleep 0.2; "
-        + "printf '\\xbc'; sleep 0.2; printf '\\xa2C\\xf0\\x9f'; sleep 0.2; "
-        + "printf '\\x98\\x80D\\n'"),
+    // é = C3 A9, 漢 = E6 BC A2, 😀 = F0 9F 98 80, each split between two writes. The program
+    // writes the next part only after a line of input, which is typed only once what the last
+    // part completed has arrived: the parts are separate reads whatever the machine's speed.
+    start(Shells.script("stty -echo; printf 'A\\xc3'; read -r; printf '\\xa9B\\xe6\\xbc'; "
+        + "read -r; printf '\\xa2C\\xf0\\x9f'; read -r; printf '\\x98\\x80D\\n'"),
         80, 24);
+    for (String seen : List.of("A", "AéB", "AéB漢C")) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> output().equals(seen));
+      type("\n");
+    }
     pump.done().get(20, TimeUnit.SECONDS);
     assertThat(output()).isEqualTo("AéB漢C😀D\r\n");
     assertThat(chunks).allSatisfy(c -> assertThat(c).doesNotContain("\uFFFD"));
-    assertThat(chunks.size()).as("separate reads became separate chunks").isGreaterThan(1);
+    assertThat(chunks.size()).as("separate reads became separate chunks").isGreaterThan(3);
   }
 
   @Test
@@ -126,13 +142,17 @@ class PtyShellTest {
 
   @Test
   void floodIsCoalescedIntoFewLargeChunks() throws Exception {
-    start(Shells.script("seq 1 200000"), 80, 24);
+    // no fake time passes: after the first chunk (leading edge) everything waits for the timer,
+    // so only a full chunk (32 Ki chars) and the end of the stream send anything
+    start(Shells.script("seq 1 200000"), 80, 24, SETTINGS);
     pump.done().get(30, TimeUnit.SECONDS);
     String out = output();
     assertThat(out).startsWith("1\r\n2\r\n").endsWith("199999\r\n200000\r\n");
     long bytes = out.length();
     assertThat(chunks.size()).as("%d chunks for %d bytes", chunks.size(), bytes)
-        .isLessThan((int) (bytes / 2000));
+        .isLessThanOrEqualTo((int) (bytes / SETTINGS.maxChunkChars()) + 2);
+    assertThat(chunks.subList(1, chunks.size() - 1))
+        .allSatisfy(c -> assertThat(c.length()).isGreaterThanOrEqualTo(SETTINGS.maxChunkChars()));
   }
 
   @Test
