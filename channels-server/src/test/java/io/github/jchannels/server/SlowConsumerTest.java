@@ -28,7 +28,10 @@ class SlowConsumerTest {
 
   @Test
   void peerThatStopsReadingIsClosedWith1013AndHeapStaysBounded() throws Exception {
-    server = ChannelServer.builder().host("127.0.0.1").port(0)
+    // Fake time: the peer reads its close frame only after the flood below, which takes longer
+    // than the 5 s close timeout on a loaded machine; the timeout is the other test's subject.
+    FakeScheduler time = new FakeScheduler();
+    server = ChannelServer.builder().host("127.0.0.1").port(0).scheduler(time)
         .limits(ServerLimits.builder().maxFrameSize(LIMIT).maxBufferedBytes(LIMIT).build())
         .build().start();
     URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/ws");

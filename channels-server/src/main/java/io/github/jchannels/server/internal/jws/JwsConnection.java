@@ -43,7 +43,8 @@ final class JwsConnection implements TransportConnection {
   private volatile @Nullable ConnectionEvents events;
   /**
    * Bytes of our frames queued and not yet written. Our frames are the read-only buffers in
-   * Java-WebSocket's out queue (its own control frames are writable ones and not counted).
+   * Java-WebSocket's out queue; its own control frames (writable buffers) are counted too
+   * ({@link CountedSocket}), its handshake responses are not.
    */
   private final AtomicLong queued = new AtomicLong();
   /** Once set, nothing more is queued and the writer skips our frames not yet started. */
@@ -64,10 +65,33 @@ final class JwsConnection implements TransportConnection {
   private ByteBuffer pongBytes = ByteBuffer.allocate(0);
   /** Bytes read before the handshake completed. Selector thread only. */
   long handshakeBytes;
+  /** A control frame of the library's being written (counted). Selector thread only. */
+  private @Nullable ByteBuffer controlInProgress;
 
   JwsConnection(WebSocketImpl socket, JwsServer server) {
     this.socket = socket;
     this.server = server;
+  }
+
+  /** A close or ping frame of the library's was queued ({@code size} > 0) or was not. */
+  void controlQueued(long size) {
+    queued.addAndGet(size);
+  }
+
+  /**
+   * Whether the bytes of {@code b} are counted in {@link #queued}: our frames (read-only) and the
+   * library's control frames (selector thread only).
+   */
+  @SuppressWarnings("ReferenceEquality") // identity of the one control frame being written
+  private boolean counted(ByteBuffer b) {
+    if (b.isReadOnly() || b == controlInProgress) {
+      return true;
+    }
+    if (CountedSocket.isControlFrame(b)) {
+      controlInProgress = b;
+      return true;
+    }
+    return false;
   }
 
   void events(ConnectionEvents e) {
@@ -183,8 +207,9 @@ final class JwsConnection implements TransportConnection {
       return gather(g, src);
     }
     int before = src.position();
+    boolean ours = counted(src);
     int n = channel.write(src);
-    if (src.isReadOnly()) {
+    if (ours) {
       queued.addAndGet(before - src.position());
     } else if (refused && !src.hasRemaining() && socket.outQueue.size() <= 1) {
       // Java-WebSocket 1.6.0 never closes a connection whose handshake it refused (its
@@ -227,10 +252,14 @@ final class JwsConnection implements TransportConnection {
       before[0] = head.position();
       k = 1;
     }
+    boolean[] counted = new boolean[k];
+    for (int i = 0; i < k; i++) {
+      counted[i] = counted(batch[i]);
+    }
     long n = g.write(batch, 0, k);
     long ours = 0;
     for (int i = 0; i < k; i++) {
-      if (batch[i].isReadOnly()) {
+      if (counted[i]) {
         ours += batch[i].position() - before[i];
       }
     }

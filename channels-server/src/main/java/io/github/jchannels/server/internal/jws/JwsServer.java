@@ -302,7 +302,7 @@ final class JwsServer extends WebSocketServer {
 
     @Override
     public WebSocketImpl createWebSocket(WebSocketAdapter a, List<Draft> drafts) {
-      WebSocketImpl impl = new WebSocketImpl(a, drafts);
+      WebSocketImpl impl = new CountedSocket(a, drafts);
       JwsConnection c = new JwsConnection(impl, JwsServer.this);
       impl.setAttachment(c);
       transport.remember(c);
