@@ -1,5 +1,6 @@
 package io.github.jchannels.jakarta;
 
+import static io.github.jchannels.jakarta.WsClient.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -7,12 +8,12 @@ import static org.awaitility.Awaitility.await;
 import io.github.jchannels.client.ChannelClient;
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.SessionEvent;
+import io.github.jchannels.core.time.FakeScheduler;
 import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import java.net.URI;
 import java.net.http.WebSocketHandshakeException;
 import java.security.Principal;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -31,6 +32,7 @@ abstract class ChannelServerCases {
   private EmbeddedContainer container;
   private ChannelServer server;
   private JakartaTransport transport;
+  private final FakeScheduler clientTime = new FakeScheduler();
 
   abstract EmbeddedContainer newContainer() throws Exception;
 
@@ -70,10 +72,10 @@ abstract class ChannelServerCases {
       }
     };
     try (ChannelClient a = client(port); ChannelClient b = client(port)) {
-      a.subscribe(Channels.session("s1"), outputs).joined().get(10, TimeUnit.SECONDS);
-      b.subscribe(Channels.session("s1"), outputs).joined().get(10, TimeUnit.SECONDS);
+      a.subscribe(Channels.session("s1"), outputs).joined().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      b.subscribe(Channels.session("s1"), outputs).joined().get(WAIT.toSeconds(), TimeUnit.SECONDS);
       for (int i = 0; i < 2; i++) { // the welcome events are encoded after the joins complete
-        assertThat(welcomes.poll(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(welcomes.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isNotNull();
       }
       long before = server.metrics().encodedFrames();
       int n = server.broadcast(Channels.session("s1"),
@@ -81,7 +83,7 @@ abstract class ChannelServerCases {
       assertThat(n).isEqualTo(2);
       assertThat(server.metrics().encodedFrames() - before).isEqualTo(1);
       for (int i = 0; i < 2; i++) {
-        assertThat(got.poll(10, TimeUnit.SECONDS))
+        assertThat(got.poll(WAIT.toSeconds(), TimeUnit.SECONDS))
             .isEqualTo(new SessionEvent.StreamOutput("s1", "hi", 1L));
       }
       assertThat(server.connections()).extracting(c -> c.principal().getName())
@@ -120,7 +122,7 @@ abstract class ChannelServerCases {
     assertThatThrownBy(() -> WsClient.connect(port, "/ws?token=good"))
         .cause().isInstanceOfSatisfying(WebSocketHandshakeException.class,
             e -> assertThat(e.getResponse().statusCode()).isEqualTo(503));
-    await().atMost(Duration.ofSeconds(10)).until(() -> transport.liveConnections() == 0);
+    await().atMost(WAIT).until(() -> transport.liveConnections() == 0);
   }
 
   @Test
@@ -130,20 +132,30 @@ abstract class ChannelServerCases {
       assertThat(c.next()).contains("connected");
       for (String bad : List.of("not json", "{\"channel\":\"global\",\"type\":\"x\",\"data\":{}}",
           "{\"channel\":\"nope:1\",\"type\":\"x\",\"data\":{}}")) {
-        c.socket.sendText(bad, true).get(5, TimeUnit.SECONDS);
+        c.socket.sendText(bad, true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(c.next()).contains("\"type\":\"error\"");
       }
       c.socket.sendText("{\"channel\":\"global\",\"type\":\"ping\",\"data\":{\"timestamp\":5},"
-          + "\"ref\":\"1\"}", true);
+          + "\"ref\":\"1\"}", true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(c.next()).contains("\"type\":\"pong\"").contains("\"ref\":\"1\"");
     }
   }
 
-  private static ChannelClient client(int port) {
+  /**
+   * A connected client. Its timers (heartbeat, timeouts, reconnection) are on a clock that does
+   * not move: none can fire while a busy machine is slow.
+   */
+  private ChannelClient client(int port) throws Exception {
     ChannelClient c = ChannelClient.builder(URI.create("ws://127.0.0.1:" + port + "/ws"))
         .token(() -> "good")
+        .scheduler(clientTime)
         .build();
-    c.connect();
+    try {
+      c.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      c.close();
+      throw e;
+    }
     return c;
   }
 }

@@ -68,8 +68,15 @@ final class EmbeddedJetty implements EmbeddedContainer {
   }
 
   @Override
-  public void close() throws Exception {
-    server.stop();
-    server.join();
+  public void close() {
+    try {
+      server.stop();
+      server.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while stopping Jetty", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("Jetty did not stop", e);
+    }
   }
 }

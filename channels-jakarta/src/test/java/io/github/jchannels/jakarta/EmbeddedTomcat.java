@@ -5,12 +5,14 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.net.SSLHostConfig;
@@ -67,7 +69,7 @@ final class EmbeddedTomcat implements EmbeddedContainer {
         resp.sendError(404);
       }
     });
-    ctx.addServletMappingDecoded("/", "default");
+    ctx.addServletMapping("/", "default");
     tomcat.start();
     return this;
   }
@@ -78,11 +80,17 @@ final class EmbeddedTomcat implements EmbeddedContainer {
   }
 
   @Override
-  public void close() throws Exception {
-    tomcat.stop();
-    tomcat.destroy();
+  public void close() {
+    try {
+      tomcat.stop();
+      tomcat.destroy();
+    } catch (LifecycleException e) {
+      throw new IllegalStateException("Tomcat did not stop", e);
+    }
     try (Stream<Path> files = Files.walk(base)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

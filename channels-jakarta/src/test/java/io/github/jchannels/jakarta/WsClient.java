@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /** A recording JDK WebSocket client: whole text messages and the close code, with timeouts. */
 final class WsClient implements WebSocket.Listener, AutoCloseable {
+  /** How long a test waits for something to arrive: generous, a busy machine is slow. */
+  static final Duration WAIT = Duration.ofSeconds(20);
   final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
   final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
   private final StringBuilder part = new StringBuilder();
@@ -20,11 +22,11 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
   final WebSocket socket;
 
   private WsClient(URI uri, String... headers) throws Exception {
-    WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+    WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(WAIT);
     for (int i = 0; i + 1 < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
-    socket = b.buildAsync(uri, this).get(10, TimeUnit.SECONDS);
+    socket = b.buildAsync(uri, this).get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
   static WsClient connect(int port, String path, String... headers) throws Exception {
@@ -32,15 +34,15 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
   }
 
   String next() throws InterruptedException {
-    String s = texts.poll(10, TimeUnit.SECONDS);
+    String s = texts.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
     if (s == null) {
-      throw new AssertionError("no message within 10 s");
+      throw new AssertionError("no message within " + WAIT);
     }
     return s;
   }
 
   int awaitClose() throws Exception {
-    return closeCode.get(10, TimeUnit.SECONDS);
+    return closeCode.get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
   @Override
