@@ -18,14 +18,25 @@ import io.github.jchannels.server.broker.PresenceDiff;
 import io.github.jchannels.server.broker.PresenceEntry;
 import io.github.jchannels.server.broker.Recovery;
 import io.github.jchannels.server.broker.StreamPosition;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Range;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -33,14 +44,17 @@ import io.lettuce.core.pubsub.api.async.RedisPubSubAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -49,10 +63,12 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 
 /**
- * A {@link Broker} on Redis (standalone, or behind Sentinel through a {@code redis-sentinel://}
- * URI), on the Lettuce client: several server nodes share channels through it.
+ * A {@link Broker} on Redis (standalone, behind Sentinel through a {@code redis-sentinel://}
+ * URI, or a Redis Cluster through {@link Builder#cluster(List)}), on the Lettuce client: several
+ * server nodes share channels through it.
  *
  * <ul>
  *   <li>One Lua script per publish, run atomically by Redis: it creates the channel's epoch if
@@ -73,6 +89,14 @@ import org.slf4j.LoggerFactory;
  *       third of {@link Builder#presenceTtl(Duration)}, and the entries of a node that stops are
  *       removed, with their leaves published, by the next refresh or read of a surviving node.
  *       A node started with the id of an earlier run removes that run's entries at start.
+ *   <li>Redis Cluster (7.0+): every key of a channel is hash-tagged with the channel, so a
+ *       channel lives in one slot; its scripts run on that slot's primary and publish with
+ *       {@code SPUBLISH}, and nodes {@code SSUBSCRIBE} (sharded pub/sub), so an event travels to
+ *       the shard that owns the channel only. Lettuce follows {@code MOVED}/{@code ASK} and
+ *       refreshes the topology periodically and on redirects; after a reconnect of a pub/sub
+ *       connection, a topology change or a {@code SUNSUBSCRIBE} from the server (the slot moved),
+ *       the broker subscribes again to each of its channels, one command per channel, and fills
+ *       the gap from the stream.
  * </ul>
  *
  * <p>Threads: Lettuce's I/O threads (two by default) deliver events; this broker's scheduler runs
@@ -99,6 +123,8 @@ public final class RedisBroker implements Broker {
   public static final Duration DEFAULT_PRESENCE_TTL = Duration.ofSeconds(30);
   /** Default most live events buffered per channel while its stream is read. */
   public static final int DEFAULT_MAX_PENDING = 10_000;
+  /** Default period of the cluster topology refresh (Redis Cluster only). */
+  public static final Duration DEFAULT_TOPOLOGY_REFRESH_PERIOD = Duration.ofSeconds(30);
 
   private final String nodeId;
   private final String prefix;
@@ -114,11 +140,22 @@ public final class RedisBroker implements Broker {
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, PresenceEntry>> owned =
       new ConcurrentHashMap<>();
   private final ClientResources resources;
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, String> connection;
+  private final AbstractRedisClient client;
+  /** True on a Redis Cluster: sharded pub/sub ({@code SPUBLISH}, {@code SSUBSCRIBE}). */
+  private final boolean sharded;
+  private final StatefulConnection<String, String> connection;
   private final StatefulRedisPubSubConnection<String, String> pubsubConnection;
-  private final RedisAsyncCommands<String, String> redis;
+  private final RedisClusterAsyncCommands<String, String> redis;
   private final RedisPubSubAsyncCommands<String, String> pubsub;
+  private final Scripts scripts;
+  /** Cluster only: the pub/sub connections seen connected once (a later connect is a reconnect). */
+  private final Set<RedisChannelHandler<?, ?>> seenPubSub =
+      Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+  /** Cluster only: the same connections, typed for the cluster. */
+  private final @Nullable StatefulRedisClusterConnection<String, String> clusterCommands;
+  private final @Nullable StatefulRedisClusterPubSubConnection<String, String> clusterPubSub;
+  /** Cluster only: the subscription to topology changes. */
+  private final @Nullable Disposable topologyEvents;
   /** Subscribed channels by pub/sub channel name. */
   private final ConcurrentHashMap<String, Sub> subs = new ConcurrentHashMap<>();
   private final Object lock = new Object();
@@ -130,7 +167,7 @@ public final class RedisBroker implements Broker {
   /** Guarded by lock. */
   private Cancellable presenceTimer = Cancellable.NONE;
 
-  private RedisBroker(Builder b, RedisURI uri) {
+  private RedisBroker(Builder b, List<RedisURI> uris, boolean cluster) {
     this.nodeId = b.nodeId != null ? b.nodeId : "node-" + Epochs.next();
     this.prefix = b.keyPrefix;
     if (b.scheduler != null) {
@@ -147,45 +184,200 @@ public final class RedisBroker implements Broker {
     this.maxPending = b.maxPending;
     this.presenceTtl = b.presenceTtl;
     this.commandTimeout = b.commandTimeout;
+    this.sharded = cluster;
     this.resources = DefaultClientResources.builder()
         .ioThreadPoolSize(2)
         .computationThreadPoolSize(1)
         .reconnectDelay(Delay.exponential(Duration.ofMillis(10), b.reconnectDelayMax, 2,
             TimeUnit.MILLISECONDS))
         .build();
-    this.client = RedisClient.create(resources);
-    client.setOptions(ClientOptions.builder()
-        .autoReconnect(true)
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .timeoutOptions(TimeoutOptions.enabled(b.commandTimeout))
-        .socketOptions(SocketOptions.builder().connectTimeout(b.connectTimeout).build())
-        .build());
-    StatefulRedisConnection<String, String> c = null;
-    try {
-      c = client.connect(StringCodec.UTF8, named(uri, "commands", b.commandTimeout));
-      this.pubsubConnection = client.connectPubSub(StringCodec.UTF8,
-          named(uri, "pubsub", b.commandTimeout));
-    } catch (RuntimeException e) {
-      if (c != null) {
-        c.close();
+    TimeoutOptions timeouts = TimeoutOptions.enabled(b.commandTimeout);
+    SocketOptions sockets = SocketOptions.builder().connectTimeout(b.connectTimeout).build();
+    StatefulConnection<String, String> c = null;
+    StatefulRedisPubSubConnection<String, String> ps = null;
+    AbstractRedisClient created;
+    String where = cluster ? "the Redis Cluster at " + seedList(uris)
+        : "Redis at " + uris.get(0).toURI();
+    if (cluster) {
+      List<RedisURI> seeds = new ArrayList<>();
+      for (RedisURI u : uris) {
+        seeds.add(named(u, "", b.commandTimeout));
       }
-      shutdownClient();
-      throw new BrokerException("cannot connect to Redis at " + uri.toURI() + ": "
-          + e.getMessage(), e);
+      RedisClusterClient cc = RedisClusterClient.create(resources, seeds);
+      cc.setOptions(ClusterClientOptions.builder()
+          .autoReconnect(true)
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+          .timeoutOptions(timeouts)
+          .socketOptions(sockets)
+          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+              // Lettuce 7 enables every adaptive refresh trigger by default.
+              .enablePeriodicRefresh(b.topologyRefreshPeriod)
+              .build())
+          .build());
+      created = cc;
+      // Before any connection opens, so that each one's first connect is known as such.
+      cc.addListener(new RedisConnectionStateListener() {
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+          if (handler instanceof StatefulRedisPubSubConnection<?, ?> && !seenPubSub.add(handler)) {
+            log.debug("node {}: a pub/sub connection to {} reconnected; subscribing again",
+                nodeId, address);
+            resubscribeAll();
+          }
+        }
+      });
+      try {
+        StatefulRedisClusterConnection<String, String> cmd = cc.connect(StringCodec.UTF8);
+        c = cmd;
+        this.redis = cmd.async();
+        StatefulRedisClusterPubSubConnection<String, String> cps =
+            cc.connectPubSub(StringCodec.UTF8);
+        ps = cps;
+        requireShardedPubSub(cmd);
+        for (RedisClusterNode primary : primaries(cc)) {
+          cmd.getConnection(primary.getUri().getHost(), primary.getUri().getPort());
+          cps.getConnection(primary.getUri().getHost(), primary.getUri().getPort());
+        }
+        this.clusterCommands = cmd;
+        this.clusterPubSub = cps;
+      } catch (RuntimeException e) {
+        closeQuietly(ps);
+        closeQuietly(c);
+        this.client = created;
+        shutdownClient();
+        throw e instanceof BrokerException be ? be
+            : new BrokerException("cannot connect to " + where + ": " + e.getMessage(), e);
+      }
+    } else {
+      RedisClient rc = RedisClient.create(resources);
+      rc.setOptions(ClientOptions.builder()
+          .autoReconnect(true)
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+          .timeoutOptions(timeouts)
+          .socketOptions(sockets)
+          .build());
+      created = rc;
+      this.clusterCommands = null;
+      this.clusterPubSub = null;
+      RedisURI uri = uris.get(0);
+      try {
+        StatefulRedisConnection<String, String> cmd = rc.connect(StringCodec.UTF8,
+            named(uri, "-commands", b.commandTimeout));
+        c = cmd;
+        this.redis = cmd.async();
+        ps = rc.connectPubSub(StringCodec.UTF8, named(uri, "-pubsub", b.commandTimeout));
+      } catch (RuntimeException e) {
+        closeQuietly(c);
+        this.client = created;
+        shutdownClient();
+        throw new BrokerException("cannot connect to " + where + ": " + e.getMessage(), e);
+      }
     }
+    this.client = created;
     this.connection = c;
-    this.redis = connection.async();
-    this.pubsub = pubsubConnection.async();
+    this.pubsubConnection = ps;
+    this.pubsub = ps.async();
+    this.scripts = new Scripts(redis, sharded);
+    if (cluster) {
+      this.topologyEvents = resources.eventBus().get()
+          .filter(e -> e instanceof ClusterTopologyChangedEvent)
+          .subscribe(e -> {
+            log.debug("node {}: the cluster topology changed; subscribing again", nodeId);
+            connectPrimaries();
+            resubscribeAll();
+          });
+    } else {
+      this.topologyEvents = null;
+    }
+  }
+
+  private static String seedList(List<RedisURI> uris) {
+    List<String> out = new ArrayList<>();
+    for (RedisURI u : uris) {
+      out.add(u.getHost() + ":" + u.getPort());
+    }
+    return String.join(",", out);
+  }
+
+  private static void closeQuietly(@Nullable StatefulConnection<?, ?> c) {
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  /**
+   * Fails fast on a cluster whose nodes cannot do sharded pub/sub ({@code SPUBLISH} and
+   * {@code SSUBSCRIBE} came with Redis 7.0).
+   */
+  private void requireShardedPubSub(StatefulRedisClusterConnection<String, String> cmd) {
+    String info = cmd.sync().info("server");
+    String version = "";
+    for (String line : info.split("\r?\n", -1)) {
+      if (line.startsWith("redis_version:")) {
+        version = line.substring("redis_version:".length()).trim();
+      }
+    }
+    int dot = version.indexOf('.');
+    int major;
+    try {
+      major = Integer.parseInt(dot > 0 ? version.substring(0, dot) : version);
+    } catch (NumberFormatException e) {
+      major = -1;
+    }
+    if (major < 7) {
+      throw new BrokerException("the Redis Cluster broker needs Redis 7.0 or newer (sharded"
+          + " pub/sub: SPUBLISH, SSUBSCRIBE); a node answered redis_version '" + version + "'");
+    }
+  }
+
+  private static List<RedisClusterNode> primaries(RedisClusterClient cc) {
+    List<RedisClusterNode> out = new ArrayList<>();
+    for (RedisClusterNode n : cc.getPartitions()) {
+      if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.hasNoSlots()) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Opens the connections to every primary now (cluster only). Lettuce opens a node's
+   * connection on the first command routed to it, and with {@code REJECT_COMMANDS} rejects the
+   * commands that arrive while that connection is still being opened; connecting up front (at
+   * build, and again after a topology change) keeps that from failing ordinary commands.
+   */
+  private void connectPrimaries() {
+    StatefulRedisClusterConnection<String, String> cmd = clusterCommands;
+    StatefulRedisClusterPubSubConnection<String, String> cps = clusterPubSub;
+    if (cmd == null || cps == null || closed) {
+      return;
+    }
+    for (RedisClusterNode primary : primaries((RedisClusterClient) client)) {
+      String host = primary.getUri().getHost();
+      int port = primary.getUri().getPort();
+      inBackground(cmd.getConnectionAsync(host, port), "connect to " + host + ":" + port);
+      inBackground(cps.getConnectionAsync(host, port), "connect to " + host + ":" + port);
+    }
+  }
+
+  /** Subscribes again to every channel of this node, one command each (cluster only). */
+  private void resubscribeAll() {
+    if (closed) {
+      return;
+    }
+    for (Sub sub : subs.values()) {
+      sub.resubscribe();
+    }
   }
 
   private RedisURI named(RedisURI uri, String role, Duration timeout) {
     RedisURI copy = RedisURI.builder(uri).build();
-    copy.setClientName("channels-" + nodeId + "-" + role);
+    copy.setClientName("channels-" + nodeId + role);
     copy.setTimeout(timeout);
     return copy;
   }
 
-  /** A builder; {@link Builder#uri(String)} is required. */
+  /** A builder; {@link Builder#uri(String)} or {@link Builder#cluster(List)} is required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -224,11 +416,13 @@ public final class RedisBroker implements Broker {
     }
     Keys k = Keys.of(prefix, channel);
     if (!history.enabled()) {
-      return wrap(redis.publish(k.pubsub(), WireMessage.encode(0, "", payload)), "publish")
+      String message = WireMessage.encode(0, "", payload);
+      return wrap(sharded ? redis.spublish(k.pubsub(), message)
+          : redis.publish(k.pubsub(), message), "publish")
           .thenApply(n -> StreamPosition.NONE);
     }
     String[] keys = {k.meta(), k.stream(), k.pubsub()};
-    CompletionStage<List<Object>> run = Scripts.publish(redis, keys, payload,
+    CompletionStage<List<Object>> run = scripts.publish(keys, payload,
         Integer.toString(history.size()), Long.toString(history.ttl().toMillis()),
         Long.toString(metaTtlMillis(history)), Epochs.next(),
         Long.toString(scheduler.currentTimeMillis()));
@@ -271,7 +465,7 @@ public final class RedisBroker implements Broker {
       return CompletableFuture.completedFuture(null);
     }
     sub.close();
-    return wrap(pubsub.unsubscribe(name), "unsubscribe");
+    return wrap(sharded ? pubsub.sunsubscribe(name) : pubsub.unsubscribe(name), "unsubscribe");
   }
 
   @Override
@@ -285,7 +479,7 @@ public final class RedisBroker implements Broker {
       return CompletableFuture.completedFuture(StreamPosition.NONE);
     }
     Keys k = Keys.of(prefix, channel);
-    CompletionStage<List<Object>> run = Scripts.read(redis, new String[] {k.meta(), k.stream()},
+    CompletionStage<List<Object>> run = scripts.read(new String[] {k.meta(), k.stream()},
         Epochs.next(), Long.toString(metaTtlMillis(history)), "p", "", "0", "0");
     return wrap(run, "read").thenApply(r -> new StreamPosition((String) r.get(1),
         (Long) r.get(0)));
@@ -307,7 +501,7 @@ public final class RedisBroker implements Broker {
       return CompletableFuture.completedFuture(Recovery.notRecovered(StreamPosition.NONE));
     }
     Keys k = Keys.of(prefix, channel);
-    CompletionStage<List<Object>> run = Scripts.read(redis, new String[] {k.meta(), k.stream()},
+    CompletionStage<List<Object>> run = scripts.read(new String[] {k.meta(), k.stream()},
         Epochs.next(), Long.toString(metaTtlMillis(history)), "r", since.epoch(),
         Long.toString(since.seq()), Integer.toString(limit));
     long oldestKept = scheduler.currentTimeMillis() - history.ttl().toMillis();
@@ -407,10 +601,10 @@ public final class RedisBroker implements Broker {
     }
     if (!diff.joins().isEmpty()) {
       String index = Keys.presenceIndex(prefix, nodeId);
-      redis.sadd(index, channel);
-      redis.pexpire(index, presenceTtl.toMillis() * 2);
+      inBackground(redis.sadd(index, channel), "presence index update");
+      inBackground(redis.pexpire(index, presenceTtl.toMillis() * 2), "presence index update");
     }
-    CompletionStage<List<Object>> run = Scripts.presenceUpdate(redis,
+    CompletionStage<List<Object>> run = scripts.presenceUpdate(
         Keys.presence(prefix, channel), args.toArray(String[]::new));
     return wrap(run, "presence update").thenApply(r -> null);
   }
@@ -422,7 +616,7 @@ public final class RedisBroker implements Broker {
       return closedStage();
     }
     long now = scheduler.currentTimeMillis();
-    CompletionStage<List<Object>> run = Scripts.presenceRead(redis,
+    CompletionStage<List<Object>> run = scripts.presenceRead(
         Keys.presence(prefix, channel), Long.toString(now), "r", "0", "0");
     return wrap(run, "presence read").thenApply(r -> {
       List<PresenceEntry> out = new ArrayList<>(r.size());
@@ -456,7 +650,7 @@ public final class RedisBroker implements Broker {
           commandTimeout.toMillis(), TimeUnit.MILLISECONDS));
       List<CompletableFuture<List<Object>>> runs = new ArrayList<>();
       for (String channel : channels) {
-        runs.add(Scripts.<List<Object>>presencePurge(redis, Keys.presence(prefix, channel),
+        runs.add(scripts.<List<Object>>presencePurge(Keys.presence(prefix, channel),
             nodeId).toCompletableFuture());
       }
       CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new))
@@ -493,7 +687,8 @@ public final class RedisBroker implements Broker {
     }
     long now = scheduler.currentTimeMillis();
     if (!owned.isEmpty()) {
-      redis.pexpire(Keys.presenceIndex(prefix, nodeId), presenceTtl.toMillis() * 2);
+      inBackground(redis.pexpire(Keys.presenceIndex(prefix, nodeId),
+          presenceTtl.toMillis() * 2), "presence index refresh");
     }
     for (Map.Entry<String, ConcurrentHashMap<String, PresenceEntry>> c : owned.entrySet()) {
       String channel = c.getKey();
@@ -503,7 +698,7 @@ public final class RedisBroker implements Broker {
       args.add(Long.toString(now + entryTtlMillis()));
       args.add(Long.toString(presenceTtl.toMillis() * 2));
       args.addAll(c.getValue().keySet());
-      CompletionStage<List<Object>> run = Scripts.presenceRead(redis,
+      CompletionStage<List<Object>> run = scripts.presenceRead(
           Keys.presence(prefix, channel), args.toArray(String[]::new));
       run.whenComplete((missing, e) -> {
         if (e != null) {
@@ -554,6 +749,9 @@ public final class RedisBroker implements Broker {
         Thread.currentThread().interrupt();
       }
     }
+    if (topologyEvents != null) {
+      topologyEvents.dispose();
+    }
     pubsubConnection.close();
     connection.close();
     shutdownClient();
@@ -603,9 +801,9 @@ public final class RedisBroker implements Broker {
     }
     long now = scheduler.currentTimeMillis();
     String key = Keys.nodes(prefix);
-    redis.zadd(key, (double) now, nodeId);
-    redis.zremrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY,
-        (double) (now - nodeTtl.toMillis() * 10)));
+    inBackground(redis.zadd(key, (double) now, nodeId), "heartbeat");
+    inBackground(redis.zremrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY,
+        (double) (now - nodeTtl.toMillis() * 10))), "heartbeat");
   }
 
   private static <T> CompletionStage<T> wrap(CompletionStage<T> stage, String what) {
@@ -618,6 +816,15 @@ public final class RedisBroker implements Broker {
       return CompletableFuture.<T>failedFuture(
           new BrokerException("Redis " + what + " failed: " + cause.getMessage(), cause));
     }).thenCompose(s -> s);
+  }
+
+  /** A command whose answer no one waits for: a failure is logged (and retried by its timer). */
+  private static void inBackground(CompletionStage<?> command, String what) {
+    command.whenComplete((v, e) -> {
+      if (e != null) {
+        log.debug("Redis {} failed", what, e);
+      }
+    });
   }
 
   private static <T> CompletionStage<T> closedStage() {
@@ -661,11 +868,41 @@ public final class RedisBroker implements Broker {
     }
 
     private void subscribeNow() {
-      pubsub.subscribe(name).whenComplete((v, e) -> {
+      (sharded ? pubsub.ssubscribe(name) : pubsub.subscribe(name)).whenComplete((v, e) -> {
         if (e == null) {
           confirm();
         } else {
           failed(e);
+        }
+      });
+    }
+
+    /**
+     * Subscribes again (Redis Cluster): the server dropped the subscription (its slot moved), or
+     * a pub/sub connection came back, or the topology changed. Lettuce resubscribes a reconnected
+     * node connection with one {@code SSUBSCRIBE} of all its channels, which a node refuses
+     * ({@code CROSSSLOT}) when they are in different slots, and it does not follow a slot that
+     * moved: so the broker sends one {@code SSUBSCRIBE} per channel, routed by slot, and retries
+     * every {@code retryDelay} until one succeeds. Each confirmation makes the channel check its
+     * stream for what it missed.
+     */
+    void resubscribe() {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        retry.cancel();
+      }
+      pubsub.ssubscribe(name).whenComplete((v, e) -> {
+        if (e == null) {
+          confirm();
+          return;
+        }
+        log.debug("subscribing again to {} failed; retrying in {}", name, retryDelay, e);
+        synchronized (this) {
+          if (!closed) {
+            retry = scheduler.schedule(retryDelay, this::resubscribe);
+          }
         }
       });
     }
@@ -730,22 +967,52 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
+    public void smessage(String shardChannel, String message) {
+      message(shardChannel, message);
+    }
+
+    @Override
     public void subscribed(String channel, long count) {
       Sub sub = subs.get(channel);
       if (sub == null) {
         if (!closed) {
-          pubsub.unsubscribe(channel);
+          if (sharded) {
+            inBackground(pubsub.sunsubscribe(channel), "unsubscribe");
+          } else {
+            inBackground(pubsub.unsubscribe(channel), "unsubscribe");
+          }
         }
         return;
       }
       sub.confirm();
       sub.sync.onSubscribed();
     }
+
+    @Override
+    public void ssubscribed(String shardChannel, long count) {
+      subscribed(shardChannel, count);
+    }
+
+    /**
+     * The server ends sharded subscriptions of a slot it no longer owns (resharding, failover):
+     * a channel this node still wants is subscribed again, on the slot's new owner.
+     */
+    @Override
+    public void sunsubscribed(String shardChannel, long count) {
+      Sub sub = subs.get(shardChannel);
+      if (sub != null && !closed) {
+        log.debug("node {}: Redis ended the subscription to {}; subscribing again", nodeId,
+            shardChannel);
+        sub.resubscribe();
+      }
+    }
   }
 
   /** Builds a {@link RedisBroker}. Setters reject values out of their limits. */
   public static final class Builder {
     private @Nullable String uri;
+    private @Nullable List<String> seeds;
+    private Duration topologyRefreshPeriod = DEFAULT_TOPOLOGY_REFRESH_PERIOD;
     private @Nullable String nodeId;
     private @Nullable Scheduler scheduler;
     private String keyPrefix = DEFAULT_KEY_PREFIX;
@@ -766,6 +1033,38 @@ public final class RedisBroker implements Broker {
      */
     public Builder uri(String uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
+      return this;
+    }
+
+    /**
+     * A Redis Cluster (7.0 or newer) instead of {@link #uri(String)}: one or more of its nodes
+     * ({@code redis://host:port}, {@code rediss://} for TLS; user and password as in
+     * {@link #uri(String)}), from which the broker learns the whole topology. Events then go by
+     * sharded pub/sub ({@code SPUBLISH}/{@code SSUBSCRIBE}) to the shard that owns the
+     * channel's slot; see docs/scale-out.md, "Redis Cluster".
+     *
+     * @throws IllegalArgumentException if {@code seeds} is empty
+     */
+    public Builder cluster(List<String> seeds) {
+      Objects.requireNonNull(seeds, "seeds");
+      if (seeds.isEmpty()) {
+        throw new IllegalArgumentException("a Redis Cluster needs at least one seed node");
+      }
+      for (String seed : seeds) {
+        Objects.requireNonNull(seed, "seed");
+      }
+      this.seeds = List.copyOf(seeds);
+      return this;
+    }
+
+    /**
+     * Redis Cluster only: how often the broker asks the cluster for its topology (default 30 s,
+     * 1 s to 1 hour). It also refreshes at once on a {@code MOVED} or {@code ASK} redirect and on
+     * repeated reconnects (Lettuce's adaptive refresh).
+     */
+    public Builder topologyRefreshPeriod(Duration topologyRefreshPeriod) {
+      this.topologyRefreshPeriod = check("topologyRefreshPeriod", topologyRefreshPeriod,
+          Duration.ofSeconds(1), Duration.ofHours(1));
       return this;
     }
 
@@ -884,21 +1183,34 @@ public final class RedisBroker implements Broker {
     /**
      * Connects to Redis and returns the broker; call {@link RedisBroker#start} next.
      *
-     * @throws IllegalStateException if no URI was given
+     * @throws IllegalStateException if neither a URI nor cluster seeds were given, or both
      * @throws IllegalArgumentException if the URI is malformed
      * @throws BrokerException if Redis cannot be reached now
      */
     public RedisBroker build() {
-      if (uri == null) {
-        throw new IllegalStateException("RedisBroker needs a uri");
+      List<String> cluster = seeds;
+      if (uri != null && cluster != null) {
+        throw new IllegalStateException("RedisBroker takes a uri or cluster seeds, not both");
       }
-      RedisURI parsed;
+      if (cluster != null) {
+        List<RedisURI> parsed = new ArrayList<>();
+        for (String seed : cluster) {
+          parsed.add(parse(seed));
+        }
+        return new RedisBroker(this, parsed, true);
+      }
+      if (uri == null) {
+        throw new IllegalStateException("RedisBroker needs a uri (or cluster seeds)");
+      }
+      return new RedisBroker(this, List.of(parse(uri)), false);
+    }
+
+    private static RedisURI parse(String uri) {
       try {
-        parsed = RedisURI.create(uri);
+        return RedisURI.create(uri);
       } catch (RuntimeException e) {
         throw new IllegalArgumentException("malformed Redis URI: " + uri, e);
       }
-      return new RedisBroker(this, parsed);
     }
   }
 }

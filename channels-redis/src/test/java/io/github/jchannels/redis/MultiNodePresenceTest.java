@@ -12,6 +12,8 @@ import io.github.jchannels.server.Authenticator;
 import io.github.jchannels.server.ChannelServer;
 import io.github.jchannels.server.Presence;
 import io.github.jchannels.server.broker.PresenceEntry;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,10 +22,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.Principal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -133,14 +137,14 @@ class MultiNodePresenceTest {
         add(data.get("entries"));
       } else {
         assertThat(type).as(frame.toString()).isEqualTo("presence_diff");
-        data.get("leaves").fields().forEachRemaining(k -> k.getValue().forEach(
+        data.get("leaves").properties().forEach(k -> k.getValue().forEach(
             e -> entries.remove(e.get("connId").asText())));
         add(data.get("joins"));
       }
     }
 
     private void add(JsonNode byKey) {
-      byKey.fields().forEachRemaining(k -> k.getValue().forEach(e -> entries.put(
+      byKey.properties().forEach(k -> k.getValue().forEach(e -> entries.put(
           e.get("connId").asText(), k.getKey() + ":" + e.get("meta").toString())));
     }
 
@@ -249,40 +253,56 @@ class MultiNodePresenceTest {
   }
 
   @Test
-  void aNodeKilledWithKill9LosesItsEntriesOnTheSurvivorWithinAShortTtl() throws Exception {
-    // Real time here (the child JVM has its own clock): a 3 s TTL, and an await on the leave.
-    RedisBroker broker = RedisBroker.builder().uri(redis.uri()).nodeId("b")
-        .presenceTtl(Duration.ofSeconds(3)).build();
-    ChannelServer server = ChannelServer.builder().host("127.0.0.1").port(0)
+  void aNodeKilledWithKill9LosesItsEntriesOnTheSurvivorOnceTheirExpiryPasses() throws Exception {
+    // The child JVM (node a) runs on real time with the default TTL: it stamps its entries'
+    // expiry with its own wall clock. The survivor b runs on a fake clock started at the real
+    // wall time; after the kill the test reads a's last expiry from Redis and moves b's clock
+    // past it, instead of waiting for it.
+    FakeScheduler clock = new FakeScheduler(Instant.now());
+    RedisBroker broker = RedisBroker.builder().uri(redis.uri()).nodeId("b").scheduler(clock)
+        .build();
+    ChannelServer server = ChannelServer.builder().host("127.0.0.1").port(0).scheduler(clock)
         .authenticator(Authenticator.bearer(MultiNodePresenceTest::principal))
         .presence(Channels.SESSION, Presence.builder().window(Duration.ZERO).build())
         .broker(broker).build().start();
     Node b = new Node(server, broker, URI.create("ws://127.0.0.1:" + server.port() + "/ws"));
     nodes.add(b);
     View watcher = join(b, "watcher");
-    Process child = startChild("a", 3);
-    try {
+    Process child = startChild("a", TTL.toSeconds());
+    RedisClient admin = RedisClient.create(redis.uri());
+    try (StatefulRedisConnection<String, String> conn = admin.connect()) {
       View alice = join(URI.create("ws://127.0.0.1:" + childPort + "/ws"), "alice");
       assertThat(alice.entries.keySet()).isEqualTo(ids(watcher, alice));
       watcher.until(ids(watcher, alice));
       child.destroyForcibly();
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      // Nothing told Redis: the entry outlives its node until its expiry.
+      assertThat(b.server().presence(CH).keySet()).containsExactlyInAnyOrder("watcher", "alice");
+      Double expiry = conn.sync().zscore("channels:{session:pr}:pz", alice.connId);
+      assertThat(expiry).isNotNull();
+      long until = Objects.requireNonNull(expiry).longValue() - clock.currentTimeMillis();
+      clock.advance(Duration.ofMillis(Math.max(0, until - 1)));
+      assertThat(b.server().presence(CH).keySet()).containsExactlyInAnyOrder("watcher", "alice");
+      // Past it, b's next refresh (at most a third of the TTL later) removes it and sends the
+      // leave.
+      clock.advance(TTL.dividedBy(3).plusMillis(1));
       JsonNode leave = watcher.until(ids(watcher));
       assertThat(leave.get("data").get("leaves").get("alice").get(0).get("meta").toString())
           .isEqualTo("{\"node\":\"a\"}");
       assertThat(b.server().presence(CH).keySet()).containsExactly("watcher");
     } finally {
       child.destroyForcibly();
+      admin.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
   }
 
   private int childPort;
 
-  private Process startChild(String nodeId, int ttlSeconds) throws Exception {
+  private Process startChild(String nodeId, long ttlSeconds) throws Exception {
     String java = ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        PresenceChildNode.class.getName(), redis.uri(), nodeId, Integer.toString(ttlSeconds))
+        PresenceChildNode.class.getName(), redis.uri(), nodeId, Long.toString(ttlSeconds))
         .redirectErrorStream(true).start();
     CompletableFuture<Integer> port = new CompletableFuture<>();
     Thread reader = new Thread(() -> {

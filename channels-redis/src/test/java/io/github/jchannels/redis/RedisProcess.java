@@ -8,9 +8,11 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.assertj.core.api.Assumptions;
 import org.jspecify.annotations.Nullable;
 
@@ -21,26 +23,39 @@ import org.jspecify.annotations.Nullable;
  */
 final class RedisProcess implements AutoCloseable {
   private final int port;
+  private final List<String> extraArgs;
   private @Nullable Process process;
 
-  private RedisProcess(int port) {
+  private RedisProcess(int port, List<String> extraArgs) {
     this.port = port;
+    this.extraArgs = extraArgs;
   }
 
   /** Starts a Redis on a free port. */
   static RedisProcess start() throws IOException, InterruptedException {
+    return start(port -> List.of());
+  }
+
+  /**
+   * Starts a Redis on a free port with more arguments, computed from the port (a cluster node
+   * names its config file after it).
+   */
+  static RedisProcess start(Function<Integer, List<String>> extraArgs)
+      throws IOException, InterruptedException {
     String binary = binary();
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    RedisProcess r = new RedisProcess(port);
+    RedisProcess r = new RedisProcess(port, List.copyOf(extraArgs.apply(port)));
     r.launch(binary);
     return r;
   }
 
-  private static String binary() {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
+  /** The redis-server binary on the PATH; skips the test (fails under CI=true) without it. */
+  static String binary() {
+    String path = System.getenv().getOrDefault("PATH", "/usr/bin");
+    for (String dir : path.split(File.pathSeparator, -1)) {
       File f = new File(dir, "redis-server");
       if (f.canExecute()) {
         return f.getPath();
@@ -55,9 +70,10 @@ final class RedisProcess implements AutoCloseable {
   }
 
   private void launch(String binary) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(List.of(binary, "--port", Integer.toString(port),
-        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "notice"))
-        .redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of(binary, "--port", Integer.toString(port),
+        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "notice"));
+    command.addAll(extraArgs);
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     process = p;
     CountDownLatch ready = new CountDownLatch(1);
     StringBuilder out = new StringBuilder();
@@ -119,8 +135,13 @@ final class RedisProcess implements AutoCloseable {
     launch(binary());
   }
 
+  /** Stops the process; an interrupt while waiting for it is kept for the caller to see. */
   @Override
-  public void close() throws InterruptedException {
-    stop();
+  public void close() {
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

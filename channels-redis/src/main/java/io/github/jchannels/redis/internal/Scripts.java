@@ -2,7 +2,7 @@ package io.github.jchannels.redis.internal;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,6 +14,9 @@ import java.util.concurrent.CompletionStage;
  * The broker's Lua scripts, run with {@code EVALSHA}; when Redis answers {@code NOSCRIPT} (its
  * script cache is empty after a restart) the script is sent again with {@code EVAL}, which also
  * caches it.
+ *
+ * <p>Every script touches the keys of one channel only, all hash-tagged with the channel
+ * ({@link Keys}), so in a Redis Cluster each run lands on the one node that owns that slot.
  */
 public final class Scripts {
   /**
@@ -174,59 +177,83 @@ public final class Scripts {
       return {#leaves}
       """;
 
-  private static final String PUBLISH_SHA = sha1(PUBLISH);
-  private static final String PRESENCE_PURGE_SHA = sha1(PRESENCE_PURGE);
-  private static final String PRESENCE_UPDATE_SHA = sha1(PRESENCE_UPDATE);
-  private static final String PRESENCE_READ_SHA = sha1(PRESENCE_READ);
-  private static final String READ_SHA = sha1(READ);
+  private final RedisScriptingAsyncCommands<String, String> redis;
+  private final Script publish;
+  private final Script read;
+  private final Script presenceUpdate;
+  private final Script presenceRead;
+  private final Script presencePurge;
 
-  private Scripts() {}
+  /**
+   * The scripts on {@code redis}. With {@code sharded} (Redis Cluster) every {@code PUBLISH} of a
+   * script is an {@code SPUBLISH} (sharded pub/sub, Redis 7.0+): the message then goes to the
+   * shard that owns the channel's slot only, not to every node of the cluster.
+   */
+  public Scripts(RedisScriptingAsyncCommands<String, String> redis, boolean sharded) {
+    this.redis = redis;
+    this.publish = new Script(PUBLISH, sharded);
+    this.read = new Script(READ, sharded);
+    this.presenceUpdate = new Script(PRESENCE_UPDATE, sharded);
+    this.presenceRead = new Script(PRESENCE_READ, sharded);
+    this.presencePurge = new Script(PRESENCE_PURGE, sharded);
+  }
+
+  /** The text of {@code script} as this broker runs it ({@code SPUBLISH} when sharded). */
+  static String variant(String script, boolean sharded) {
+    return sharded ? script.replace("redis.call('publish',", "redis.call('spublish',") : script;
+  }
 
   /** Runs {@link #PUBLISH}. */
-  public static <T> CompletionStage<T> publish(RedisAsyncCommands<String, String> redis,
-      String[] keys, String... args) {
-    return run(redis, PUBLISH, PUBLISH_SHA, keys, args);
+  public <T> CompletionStage<T> publish(String[] keys, String... args) {
+    return run(publish, keys, args);
   }
 
   /** Runs {@link #READ}. */
-  public static <T> CompletionStage<T> read(RedisAsyncCommands<String, String> redis,
-      String[] keys, String... args) {
-    return run(redis, READ, READ_SHA, keys, args);
+  public <T> CompletionStage<T> read(String[] keys, String... args) {
+    return run(read, keys, args);
   }
 
   /** Runs {@link #PRESENCE_UPDATE}. */
-  public static <T> CompletionStage<T> presenceUpdate(RedisAsyncCommands<String, String> redis,
-      String[] keys, String... args) {
-    return run(redis, PRESENCE_UPDATE, PRESENCE_UPDATE_SHA, keys, args);
+  public <T> CompletionStage<T> presenceUpdate(String[] keys, String... args) {
+    return run(presenceUpdate, keys, args);
   }
 
   /** Runs {@link #PRESENCE_READ}. */
-  public static <T> CompletionStage<T> presenceRead(RedisAsyncCommands<String, String> redis,
-      String[] keys, String... args) {
-    return run(redis, PRESENCE_READ, PRESENCE_READ_SHA, keys, args);
+  public <T> CompletionStage<T> presenceRead(String[] keys, String... args) {
+    return run(presenceRead, keys, args);
   }
 
   /** Runs {@link #PRESENCE_PURGE}. */
-  public static <T> CompletionStage<T> presencePurge(RedisAsyncCommands<String, String> redis,
-      String[] keys, String... args) {
-    return run(redis, PRESENCE_PURGE, PRESENCE_PURGE_SHA, keys, args);
+  public <T> CompletionStage<T> presencePurge(String[] keys, String... args) {
+    return run(presencePurge, keys, args);
   }
 
-  private static <T> CompletionStage<T> run(RedisAsyncCommands<String, String> redis,
-      String script, String sha, String[] keys, String... args) {
-    CompletionStage<T> first = redis.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+  private <T> CompletionStage<T> run(Script script, String[] keys, String... args) {
+    CompletionStage<T> first = redis.evalsha(script.sha, ScriptOutputType.MULTI, keys, args);
     return first.exceptionallyCompose(e -> {
       if (isNoScript(e)) {
-        return redis.<T>eval(script, ScriptOutputType.MULTI, keys, args);
+        return redis.<T>eval(script.text, ScriptOutputType.MULTI, keys, args);
       }
       throw e instanceof CompletionException ce ? ce : new CompletionException(e);
     });
   }
 
+  /** A script's text and its SHA-1. */
+  private static final class Script {
+    final String text;
+    final String sha;
+
+    Script(String text, boolean sharded) {
+      this.text = variant(text, sharded);
+      this.sha = sha1(this.text);
+    }
+  }
+
   private static boolean isNoScript(Throwable e) {
     Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    String message = t.getMessage();
     return t instanceof RedisNoScriptException
-        || (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT"));
+        || (message != null && message.startsWith("NOSCRIPT"));
   }
 
   static String sha1(String script) {
