@@ -2,6 +2,7 @@ package io.github.jchannels.redis;
 
 import static org.awaitility.Awaitility.await;
 
+import io.lettuce.core.MigrateArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -92,6 +93,30 @@ final class RedisCluster implements AutoCloseable {
           return info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:" + SLOTS)
               && info.contains("cluster_known_nodes:3");
         }));
+  }
+
+  /**
+   * Moves {@code slot} with its keys from primary {@code from} to primary {@code to}, as
+   * {@code redis-cli --cluster reshard} does: IMPORTING / MIGRATING, MIGRATE of every key, then
+   * SETSLOT NODE on every primary.
+   */
+  void moveSlot(int slot, int from, int to) {
+    String target = admin(to).clusterMyId();
+    String source = admin(from).clusterMyId();
+    admin(to).clusterSetSlotImporting(slot, source);
+    admin(from).clusterSetSlotMigrating(slot, target);
+    List<String> keys = admin(from).clusterGetKeysInSlot(slot, 1000);
+    if (!keys.isEmpty()) {
+      admin(from).migrate("127.0.0.1", nodes.get(to).port(), 0, 5000,
+          MigrateArgs.Builder.keys(keys));
+    }
+    admin(to).clusterSetSlotNode(slot, target);
+    admin(from).clusterSetSlotNode(slot, target);
+    for (int i = 0; i < 3; i++) {
+      if (i != from && i != to) {
+        admin(i).clusterSetSlotNode(slot, target);
+      }
+    }
   }
 
   /** A plain (non-cluster) admin connection to primary {@code i}. */

@@ -373,6 +373,51 @@ class RedisClusterTest {
     }
   }
 
+  @Test
+  void whenAChannelsSlotMovesToAnotherPrimaryTheSubscriptionFollowsAndNothingIsLost()
+      throws Exception {
+    // A cluster of its own: the slot map of the shared one stays as the other tests expect.
+    try (RedisCluster own = RedisCluster.start()) {
+      Recorder ra = new Recorder();
+      List<RedisBroker> brokers = new ArrayList<>();
+      try {
+        for (String id : List.of("a", "b")) {
+          brokers.add(RedisBroker.builder().cluster(own.seeds()).nodeId(id)
+              .reconnectDelayMax(Duration.ofMillis(200)).retryDelay(Duration.ofMillis(100))
+              .build());
+        }
+        RedisBroker a = brokers.get(0);
+        RedisBroker b = brokers.get(1);
+        a.start(ra);
+        b.start(new Recorder());
+        String ch = channelOn(0, Set.of());
+        String name = "channels:{" + ch + "}";
+        a.subscribe(ch, HISTORY).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        publish(b, ch, 1);
+        publish(b, ch, 2);
+        await().atMost(WAIT).until(() -> ra.events().size() == 2);
+        own.moveSlot(SlotHash.getSlot(ch), 0, 1);
+        // Redis ended a's sharded subscription on the old owner (SUNSUBSCRIBE); a subscribes on
+        // the new one, which now has the stream and the meta too.
+        await().atMost(WAIT).until(() -> own.admin(1).pubsubShardNumsub(name)
+            .getOrDefault(name, 0L) == 1L);
+        assertThat(own.admin(0).pubsubShardNumsub(name).getOrDefault(name, 0L)).isZero();
+        for (int i = 3; i <= 4; i++) {
+          publish(b, ch, i);
+        }
+        await().atMost(WAIT).until(() -> ra.events().size() == 4);
+        assertThat(ra.events()).extracting(BrokerEvent::seq).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(ra.events()).extracting(BrokerEvent::epoch).containsOnly(
+            ra.events().get(0).epoch());
+        assertThat(ra.gaps()).isEmpty();
+      } finally {
+        for (RedisBroker broker : brokers) {
+          broker.close();
+        }
+      }
+    }
+  }
+
   private static void publish(RedisBroker b, String channel, int i) throws Exception {
     b.publish(channel, "e" + i, HISTORY).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
