@@ -901,6 +901,8 @@ public final class RedisBroker implements Broker {
         log.debug("subscribing again to {} failed; retrying in {}", name, retryDelay, e);
         synchronized (this) {
           if (!closed) {
+            // Two attempts may fail at once (a reconnect and a topology change): one retry.
+            retry.cancel();
             retry = scheduler.schedule(retryDelay, this::resubscribe);
           }
         }
