@@ -10,7 +10,6 @@ import io.github.jchannels.server.broker.BrokerException;
 import io.github.jchannels.server.broker.BrokerListener;
 import io.github.jchannels.server.broker.History;
 import io.github.jchannels.server.broker.PresenceDiff;
-import io.github.jchannels.server.broker.Recovery;
 import io.github.jchannels.server.broker.StreamPosition;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -35,8 +34,14 @@ import org.slf4j.LoggerFactory;
  * is answered (success, welcome, replayed history) and drops the ones the connection already
  * has, so that it gets every event once, in seq order (PROTOCOL.md section 11).
  *
+ * <p>The reads of a subscribe (the channel's top, or the recovery of {@code since}) go through
+ * {@link RecoveryReads}: at most one broker read per channel is in flight, and the subscribes
+ * that arrive meanwhile share the next one, so that a recovery storm (every client of a killed
+ * node resubscribing at once) costs the broker a few reads, not one per client.
+ *
  * <p>Thread-safe. Broker deliveries may run on the broker's threads; the subscribe flow runs on
- * the subscribing connection's thread and waits for the broker (at most {@code timeout}).
+ * the subscribing connection's thread (a virtual thread of its own, so a wait delays only that
+ * connection) and waits for the broker (at most {@code timeout}).
  */
 public final class BrokerLink implements BrokerListener {
   private static final Logger log = LoggerFactory.getLogger(BrokerLink.class);
@@ -54,6 +59,8 @@ public final class BrokerLink implements BrokerListener {
   /** (connection, channel) → cursor, for channels with history. */
   private final ConcurrentHashMap<Key, Cursor> cursors = new ConcurrentHashMap<>();
   private volatile @Nullable PresenceHub presenceHub;
+  /** Single-flight reads of tops and recoveries, per channel. */
+  private final RecoveryReads reads;
 
   private record Key(Connection connection, String channel) {}
 
@@ -76,8 +83,11 @@ public final class BrokerLink implements BrokerListener {
     final ArrayDeque<BrokerEvent> held = new ArrayDeque<>();
   }
 
-  /** The subscribe answer computed by {@link #open}: what to tell the client, what to replay. */
-  public record Opened(StreamPosition top, @Nullable Boolean recovered, List<BrokerEvent> replay,
+  /**
+   * The subscribe answer computed by {@link #open}: what to tell the client, and the frames of
+   * the events to replay (made once per broker read, shared by every connection it serves).
+   */
+  public record Opened(StreamPosition top, @Nullable Boolean recovered, List<Frame> replay,
       Object lock, Runnable finish) {}
 
   /**
@@ -105,6 +115,7 @@ public final class BrokerLink implements BrokerListener {
     this.recoveryLimit = recoveryLimit;
     this.timeout = timeout;
     this.subscriptions = subscriptions;
+    this.reads = new RecoveryReads(broker, recoveryLimit);
   }
 
   /** Attaches this link to the broker. */
@@ -306,14 +317,14 @@ public final class BrokerLink implements BrokerListener {
     try {
       StreamPosition top;
       Boolean recovered = null;
-      List<BrokerEvent> replay = List.of();
+      List<Frame> replay = List.of();
       if (since != null) {
-        Recovery r = await(broker.recover(channel, since, history, recoveryLimit), "recover");
-        top = r.top();
-        recovered = r.recovered();
-        replay = r.events();
+        RecoveryReads.Answer a = await(reads.recover(channel, history, since), "recover");
+        top = a.top();
+        recovered = a.recovered();
+        replay = a.replay();
       } else {
-        top = await(broker.position(channel, history), "read");
+        top = await(reads.position(channel, history), "read").top();
       }
       StreamPosition start = top;
       Runnable finish = () -> {
@@ -341,6 +352,11 @@ public final class BrokerLink implements BrokerListener {
       }
       throw e;
     }
+  }
+
+  /** The single-flight reads (for tests). */
+  RecoveryReads recoveryReads() {
+    return reads;
   }
 
   /** Forgets the cursor of {@code connection} on {@code channel} (unsubscribe, close). */

@@ -21,7 +21,6 @@ import io.github.jchannels.server.Publisher;
 import io.github.jchannels.server.ServerLimits;
 import io.github.jchannels.server.ServerListener;
 import io.github.jchannels.server.SubscribeAuthorizer;
-import io.github.jchannels.server.broker.BrokerEvent;
 import io.github.jchannels.server.broker.BrokerException;
 import io.github.jchannels.server.broker.History;
 import io.github.jchannels.server.broker.PresenceEntry;
@@ -301,9 +300,7 @@ public final class Engine implements ConnectionHandler, Publisher {
             true, o.recovered(), o.top().epoch(), o.top().seq()), ref));
         welcome(connection, channel);
         sendAll(connection, p.frames());
-        for (BrokerEvent e : o.replay()) {
-          send(connection, BrokerLink.frame(e));
-        }
+        sendAll(connection, o.replay());
         o.finish().run();
       }
       p.finish().run();
