@@ -50,9 +50,9 @@ class ApiContractTest {
     assertThat(c.send(Channels.session("a"), new SessionEvent.SendMessage("x", null, null)))
         .isFalse();
     assertThatThrownBy(() -> c.request(Channels.session("a"),
-        new SessionEvent.SendMessage("x", null, null)).get(1, TimeUnit.SECONDS))
+        new SessionEvent.SendMessage("x", null, null)).get(20, TimeUnit.SECONDS))
         .hasCauseInstanceOf(ChannelException.class);
-    assertThatThrownBy(() -> c.connect().get(1, TimeUnit.SECONDS))
+    assertThatThrownBy(() -> c.connect().get(20, TimeUnit.SECONDS))
         .hasCauseInstanceOf(ChannelException.class);
     assertThatThrownBy(c::reconnect).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> c.subscribe(Channels.session("a"), e -> {}))

@@ -43,6 +43,8 @@ class PresenceRealServerTest {
 
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private final FakeScheduler aliceTime = new FakeScheduler();
+  /** Bob's time: his heartbeat and reconnections run only when the test says so. */
+  private final FakeScheduler bobTime = new FakeScheduler();
   private final RecordingStateListener aliceStates = new RecordingStateListener();
   private ChannelServer server;
   private TcpForwarder forwarder;
@@ -81,7 +83,7 @@ class PresenceRealServerTest {
 
   private ChannelClient bob() throws Exception {
     ChannelClient c = ChannelClient.builder(URI.create("ws://127.0.0.1:" + server.port() + "/ws"))
-        .token(() -> "bob").build();
+        .token(() -> "bob").scheduler(bobTime).build();
     toClose.add(c);
     c.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     return c;

@@ -45,6 +45,8 @@ class RealServerClientTest {
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private final RecordingStateListener states = new RecordingStateListener();
   private final FakeScheduler time = new FakeScheduler();
+  /** The servers' time: no server timer (rate window, pings, deadlines) runs on its own. */
+  private final FakeScheduler serverTime = new FakeScheduler();
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @AfterEach
@@ -60,7 +62,7 @@ class RealServerClientTest {
   }
 
   private ChannelServer server(int port, ChannelServer.Builder b) {
-    ChannelServer s = b.host("127.0.0.1").port(port)
+    ChannelServer s = b.host("127.0.0.1").port(port).scheduler(serverTime)
         .limits(ServerLimits.builder().heartbeatInterval(Duration.ofMillis(200))
             .inboundRate(100_000, Duration.ofSeconds(1)).build())
         .handle(Channels.SESSION, SessionEvent.SendMessage.class, req -> {
@@ -91,6 +93,16 @@ class RealServerClientTest {
     return c;
   }
 
+  /**
+   * Returns once the server has handled every frame the client sent before: a join on another
+   * channel is answered after them (one connection, handled in order).
+   */
+  private static void barrier(ChannelClient client) throws Exception {
+    ClientSubscription b = client.subscribe(Channels.session("barrier"), e -> {});
+    b.joined().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    b.close();
+  }
+
   private static SessionEvent.SendMessage msg(String text) {
     return new SessionEvent.SendMessage(text, null, null);
   }
@@ -104,13 +116,13 @@ class RealServerClientTest {
     client.subscribe(S1, before::add);
     client.subscribe(S1, e -> { throw new IllegalStateException("handler failure (expected)"); });
     ClientSubscription last = client.subscribe(S1, after::add);
-    client.connect().get(10, TimeUnit.SECONDS);
-    last.joined().get(5, TimeUnit.SECONDS);
+    client.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    last.joined().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     for (int i = 0; i < 3; i++) {
       server.broadcast(S1, new SessionEvent.StreamOutput("s1", "x" + i, i));
     }
     // each list also holds the session family's welcome event (subscribe_success)
-    await().until(() -> after.size() == 4 && before.size() == 4);
+    await().atMost(WAIT).until(() -> after.size() == 4 && before.size() == 4);
     assertThat(after).filteredOn(e -> e instanceof SessionEvent.StreamOutput).hasSize(3);
     assertThat(client.metrics().snapshot().handlerErrors()).isEqualTo(4);
   }
@@ -120,27 +132,28 @@ class RealServerClientTest {
     ChannelServer server = server(0, ChannelServer.builder()
         .authorize(Channels.SESSION, (channel, conn) -> !channel.name().equals("session:secret")));
     ChannelClient client = client(ChannelClient.builder(uri(server)));
-    client.connect().get(10, TimeUnit.SECONDS);
+    client.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     ClientSubscription secret = client.subscribe(Channels.session("secret"), e -> {});
-    assertThatThrownBy(() -> secret.joined().get(5, TimeUnit.SECONDS))
+    assertThatThrownBy(() -> secret.joined().get(WAIT.toSeconds(), TimeUnit.SECONDS))
         .satisfies(e -> assertThat(((ChannelException) e.getCause()).code())
             .isEqualTo("unauthorized"));
-    client.subscribe(S1, x -> {}).joined().get(5, TimeUnit.SECONDS);
+    client.subscribe(S1, x -> {}).joined().get(WAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
   @Test
   void lastHandlerClosedLeavesTheChannelOnTheServer() throws Exception {
     ChannelServer server = server(0);
     ChannelClient client = client(ChannelClient.builder(uri(server)));
-    client.connect().get(10, TimeUnit.SECONDS);
+    client.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     ClientSubscription a = client.subscribe(S1, e -> {});
     ClientSubscription b = client.subscribe(S1, e -> {});
-    b.joined().get(5, TimeUnit.SECONDS);
+    b.joined().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertThat(server.subscriberCount(S1)).isEqualTo(1);
     a.close();
-    await().during(Duration.ofMillis(200)).until(() -> server.subscriberCount(S1) == 1);
+    barrier(client);
+    assertThat(server.subscriberCount(S1)).as("b still holds the channel").isEqualTo(1);
     b.close();
-    await().until(() -> server.subscriberCount(S1) == 0);
+    await().atMost(WAIT).until(() -> server.subscriberCount(S1) == 0);
   }
 
   @Test
@@ -148,7 +161,7 @@ class RealServerClientTest {
     ChannelServer server = server(0);
     ChannelClient client = client(ChannelClient.builder(uri(server)));
     client.subscribe(S1, e -> {});
-    client.connect().get(10, TimeUnit.SECONDS);
+    client.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     int threads = 4;
     int each = 50;
     CountDownLatch go = new CountDownLatch(1);
@@ -170,7 +183,7 @@ class RealServerClientTest {
     for (Thread t : senders) {
       t.join(10_000);
     }
-    await().until(() -> serverGot.size() == threads * each);
+    await().atMost(WAIT).until(() -> serverGot.size() == threads * each);
     for (int t = 0; t < threads; t++) {
       String prefix = t + ":";
       List<String> mine = serverGot.stream().filter(m -> m.startsWith(prefix)).toList();
@@ -185,7 +198,7 @@ class RealServerClientTest {
   void concurrentSubscribeAndCloseLeaveTheServerSubscriptionConsistent() throws Exception {
     ChannelServer server = server(0);
     ChannelClient client = client(ChannelClient.builder(uri(server)));
-    client.connect().get(10, TimeUnit.SECONDS);
+    client.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
       workers.add(Thread.ofPlatform().start(() -> {
@@ -197,23 +210,26 @@ class RealServerClientTest {
     for (Thread t : workers) {
       t.join(10_000);
     }
-    await().during(Duration.ofMillis(200)).until(() -> server.subscriberCount(S1) == 0);
+    barrier(client);
+    assertThat(server.subscriberCount(S1)).isZero();
     ClientSubscription keep = client.subscribe(S1, e -> {});
-    keep.joined().get(5, TimeUnit.SECONDS);
-    await().until(() -> server.subscriberCount(S1) == 1);
+    keep.joined().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> server.subscriberCount(S1) == 1);
     assertThat(client.subscriptions()).containsExactly(new ActiveSubscription(S1, 1, true));
   }
 
   @Test
   void persistentRateLimitCloseIsReportedAsRateLimitedWithoutReconnect() throws Exception {
+    // on fake time the rate window never ends, however slowly the messages arrive
     ChannelServer server = ChannelServer.builder().host("127.0.0.1").port(0)
+        .scheduler(serverTime)
         .limits(ServerLimits.builder().inboundRate(5, Duration.ofSeconds(10))
             .maxRateLimitedMessages(2).build())
         .build().start();
     toClose.add(server);
     ChannelClient client = client(ChannelClient.builder(uri(server)));
     client.subscribe(S1, e -> {});
-    client.connect().get(10, TimeUnit.SECONDS);
+    client.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     // subscribe + 6 messages: 5 accepted, the 6th answered rate_limited, the 7th closes 1008.
     // Sending more makes the server close with unread input, and the TCP reset can then
     // swallow its error and close frames (the client sees 1006 and reconnects).
@@ -252,13 +268,13 @@ class RealServerClientTest {
         URI.create("ws://127.0.0.1:" + server.port() + "/mute"))
         .useServerHeartbeatInterval(false)
         .heartbeat(Duration.ofMillis(100), Duration.ofMillis(300)));
-    client.connect().get(10, TimeUnit.SECONDS);
+    client.connect().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     time.awaitPending(1, WAIT);
     time.advance(Duration.ofMillis(100));
-    await().until(() -> client.metrics().snapshot().latencySamples() == 1);
+    await().atMost(WAIT).until(() -> client.metrics().snapshot().latencySamples() == 1);
     answer.set(false);
     time.advance(Duration.ofMillis(100)); // the next ping, unanswered
-    await().until(() -> client.metrics().snapshot().messagesSent() >= 2);
+    await().atMost(WAIT).until(() -> client.metrics().snapshot().messagesSent() >= 2);
     time.advance(Duration.ofMillis(300));
     ConnectionState.Reconnecting r = states.takeState(ConnectionState.Reconnecting.class, WAIT);
     assertThat(r.code()).isEqualTo(ChannelClient.HEARTBEAT_TIMEOUT);

@@ -59,7 +59,7 @@ class ReconnectionTest {
       }
       assertThat(states.takeState(ConnectionState.Closed.class, WAIT).reason())
           .isEqualTo(ConnectionState.CloseReason.GAVE_UP);
-      assertThatThrownBy(() -> connected.get(5, TimeUnit.SECONDS))
+      assertThatThrownBy(() -> connected.get(WAIT.toSeconds(), TimeUnit.SECONDS))
           .hasCauseInstanceOf(ChannelException.class);
       assertThat(client.metrics().snapshot().reconnections()).isEqualTo(4);
 

@@ -41,6 +41,8 @@ class RecoveryTest {
   private static final Codec SERVER_CODEC = Codec.forServer(EventRegistry.defaults());
 
   private final FakeScheduler time = new FakeScheduler();
+  /** The servers' time: history never expires while a test runs, however slowly. */
+  private final FakeScheduler serverTime = new FakeScheduler();
   private final RecordingStateListener states = new RecordingStateListener();
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private final List<String> words = new CopyOnWriteArrayList<>();
@@ -56,7 +58,7 @@ class RecoveryTest {
   }
 
   private ChannelServer server(int port, int recoveryLimit) {
-    ChannelServer s = ChannelServer.builder().host("127.0.0.1").port(port)
+    ChannelServer s = ChannelServer.builder().host("127.0.0.1").port(port).scheduler(serverTime)
         .history(Channels.SESSION, History.of(100, Duration.ofMinutes(5)))
         .recoveryLimit(recoveryLimit)
         .build().start();
