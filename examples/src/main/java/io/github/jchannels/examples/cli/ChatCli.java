@@ -128,7 +128,12 @@ public final class ChatCli {
       Reply reply = client.request(channel,
           new SendMessage(message, session, System.currentTimeMillis()))
           .get(timeoutSeconds, TimeUnit.SECONDS);
-      String messageId = String.valueOf(((Map<?, ?>) reply.response()).get("messageId"));
+      if (!(reply.response() instanceof Map<?, ?> response)
+          || response.get("messageId") == null) {
+        err.println("[unexpected reply, no messageId: " + reply.response() + "]");
+        return 1;
+      }
+      String messageId = String.valueOf(response.get("messageId"));
       err.println("[sent; streaming " + messageId + "]");
       long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
       while (true) {
@@ -142,7 +147,8 @@ public final class ChatCli {
         }
       }
     } catch (ExecutionException e) {
-      err.println("[failed: " + e.getCause().getMessage() + "]");
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      err.println("[failed: " + cause.getMessage() + "]");
       return 1;
     } catch (TimeoutException e) {
       err.println("[timed out]");

@@ -89,7 +89,9 @@ public final class DemoApp implements AutoCloseable {
     }
     try {
       this.origins = origins(options, web.port());
-      startChannels(options.wsPort());
+      Started started = startChannels(options.wsPort());
+      this.channels = started.server();
+      this.shell = started.shell();
       this.wsPort = jetty != null ? web.port() : channels.port();
     } catch (RuntimeException e) {
       web.close();
@@ -142,11 +144,16 @@ public final class DemoApp implements AutoCloseable {
   public void restartChannels() {
     synchronized (lock) {
       stopChannels();
-      startChannels(wsPort);
+      Started started = startChannels(wsPort);
+      channels = started.server();
+      shell = started.shell();
     }
   }
 
-  private void startChannels(int port) {
+  /** A started channels server and the terminal endpoint mounted on it (null without --shell). */
+  private record Started(ChannelServer server, @Nullable ShellEndpoint shell) {}
+
+  private Started startChannels(int port) {
     synchronized (lock) {
       ShellEndpoint endpoint = options.shell() ? DemoShell.endpoint(authenticator(options.token()))
           : null;
@@ -164,8 +171,7 @@ public final class DemoApp implements AutoCloseable {
         if (jetty != null && transport != null) {
           jetty.transport(transport);
         }
-        this.channels = server;
-        this.shell = endpoint;
+        return new Started(server, endpoint);
       } catch (RuntimeException e) {
         if (endpoint != null) {
           endpoint.close();

@@ -155,7 +155,7 @@ public record DemoOptions(String host, int port, int wsPort, String token, boole
         case "--transport" -> transport = parseTransport(value != null ? value
             : next(args, ++i, a));
         case "--origin" -> {
-          for (String o : (value != null ? value : next(args, ++i, a)).split(",")) {
+          for (String o : (value != null ? value : next(args, ++i, a)).split(",", -1)) {
             if (!o.isBlank()) {
               origins.add(o.strip());
             }

@@ -63,7 +63,7 @@ public final class FakeAgent implements AutoCloseable {
     String messageId = "m" + messageIds.incrementAndGet();
     request.reply(Reply.ok(Map.of("messageId", messageId)));
     Publisher publisher = request.publisher();
-    streams.submit(() -> stream(publisher, channel, sessionId, messageId, text));
+    streams.execute(() -> stream(publisher, channel, sessionId, messageId, text));
   }
 
   /** The handler of {@code typing_indicator}: relays it to everyone on the session. */
@@ -101,7 +101,7 @@ public final class FakeAgent implements AutoCloseable {
 
   /** Splits into words, each but the last keeping the space after it. */
   static List<String> words(String text) {
-    String[] parts = text.split(" +");
+    String[] parts = text.split(" +", -1);
     List<String> out = new ArrayList<>(parts.length);
     for (int i = 0; i < parts.length; i++) {
       out.add(i < parts.length - 1 ? parts[i] + " " : parts[i]);

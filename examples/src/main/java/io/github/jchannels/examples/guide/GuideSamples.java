@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +48,8 @@ public final class GuideSamples {
   }
 
   interface Sessions {
-    boolean canRead(Principal user, String sessionId);
+    /** {@code user} is null on a connection that did not authenticate. */
+    boolean canRead(@Nullable Principal user, String sessionId);
   }
 
   interface Agent {
@@ -153,6 +156,9 @@ public final class GuideSamples {
     // end::handler[]
   }
 
+  // the sample shows connect() as applications call it: at once, its outcome reaches the state
+  // listener (Ready, Reconnecting, Closed), so the future it returns is deliberately not kept
+  @SuppressWarnings("FutureReturnValueIgnored")
   static void client(Ui ui) throws Exception {
     // tag::client[]
     try (ChannelClient client = ChannelClient.builder(URI.create("ws://localhost:8081/ws"))
@@ -262,12 +268,9 @@ public final class GuideSamples {
         default -> { }
       }
     });
-    client.request(channel, new SessionEvent.SendMessage(text))
-        .exceptionally(failure -> {
-          done.completeExceptionally(failure);
-          return null;
-        });
-    return done.orTimeout(30, java.util.concurrent.TimeUnit.SECONDS)
+    return client.request(channel, new SessionEvent.SendMessage(text))
+        .thenCompose(reply -> done)             // a refused or failed request fails it too
+        .orTimeout(30, TimeUnit.SECONDS)
         .whenComplete((r, t) -> s.close());
   }
   // end::await[]

@@ -16,6 +16,9 @@ import java.util.Map;
 public final class PresenceClientSamples {
   private PresenceClientSamples() {}
 
+  // a false positive: the update's failure is handled by exceptionally(), so the future that
+  // returns cannot fail and is not kept
+  @SuppressWarnings("FutureReturnValueIgnored")
   static void client(ChannelClient client, GuideSamples.Ui ui) {
     // tag::presence[]
     ChannelPresence who = client.presence(Channels.session("abc123"));  // the same view every call

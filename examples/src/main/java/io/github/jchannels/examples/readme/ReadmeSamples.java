@@ -25,7 +25,8 @@ final class ReadmeSamples {
         .start();
 
     server.broadcast(WorkflowEvent.FAMILY.channel("run:456"), new WorkflowEvent.StepDone("build"));
-    // server.broadcast(WorkflowEvent.FAMILY.channel("run:456"), new ShellEvent.Output("x")); // does not compile
+    // does not compile (a shell event on a workflow channel):
+    // server.broadcast(WorkflowEvent.FAMILY.channel("run:456"), new ShellEvent.Output("x"));
     // end::server[]
     return server;
   }
@@ -33,7 +34,8 @@ final class ReadmeSamples {
   static void client() {
     // tag::client[]
     try (ChannelClient client = ChannelClient.builder(URI.create("ws://localhost:8080/ws"))
-        .token(() -> "secret").registry(EventRegistry.builder().withDefaults().add(WorkflowEvent.FAMILY).build())
+        .token(() -> "secret")
+        .registry(EventRegistry.builder().withDefaults().add(WorkflowEvent.FAMILY).build())
         .build()) {
       client.connect().join();
       client.subscribe(WorkflowEvent.FAMILY.channel("run:456"), event -> {

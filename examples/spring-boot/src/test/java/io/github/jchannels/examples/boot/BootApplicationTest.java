@@ -7,6 +7,7 @@ import io.github.jchannels.client.ChannelClient;
 import io.github.jchannels.client.ChannelException;
 import io.github.jchannels.core.Channels;
 import io.github.jchannels.core.SessionEvent;
+import io.github.jchannels.core.time.FakeScheduler;
 import io.github.jchannels.server.ChannelServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,7 +37,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class BootApplicationTest {
-  private static final long TIMEOUT_S = 10;
+  /** How long to wait for something to arrive: generous, a busy machine is slow. */
+  private static final long TIMEOUT_S = 20;
 
   @LocalServerPort
   private int port;
@@ -46,6 +48,9 @@ class BootApplicationTest {
 
   @Autowired
   private ChannelServer channels;
+
+  /** The clients' timers (heartbeat, timeouts, backoff) run on a clock that does not move. */
+  private final FakeScheduler clientTime = new FakeScheduler();
 
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(TIMEOUT_S)).build();
@@ -64,7 +69,7 @@ class BootApplicationTest {
 
   @Test
   void withoutATokenTheConnectionIsRefusedAsUnauthorized() {
-    try (ChannelClient anonymous = ChannelClient.builder(wsUri()).build()) {
+    try (ChannelClient anonymous = ChannelClient.builder(wsUri()).scheduler(clientTime).build()) {
       assertThatThrownBy(() -> anonymous.connect().get(TIMEOUT_S, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .cause().isInstanceOf(ChannelException.class)
@@ -74,7 +79,8 @@ class BootApplicationTest {
 
   @Test
   void anUnknownTokenIsRefusedAsUnauthorized() {
-    try (ChannelClient stranger = ChannelClient.builder(wsUri()).token(() -> "nope").build()) {
+    try (ChannelClient stranger = ChannelClient.builder(wsUri()).token(() -> "nope")
+        .scheduler(clientTime).build()) {
       assertThatThrownBy(() -> stranger.connect().get(TIMEOUT_S, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .cause().isInstanceOf(ChannelException.class)
@@ -177,7 +183,8 @@ class BootApplicationTest {
 
   /** A client authenticated with {@code token}, connected (its {@code connected} received). */
   private ChannelClient client(String token) throws Exception {
-    ChannelClient c = ChannelClient.builder(wsUri()).token(() -> token).build();
+    ChannelClient c = ChannelClient.builder(wsUri()).token(() -> token).scheduler(clientTime)
+        .build();
     try {
       c.connect().get(TIMEOUT_S, TimeUnit.SECONDS);
     } catch (Exception e) {
