@@ -1,5 +1,6 @@
 package io.github.jchannels.benchmarks.load;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
@@ -12,6 +13,7 @@ import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.server.WebSocketServer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The baseline: a bare Java-WebSocket 1.6.0 server that broadcasts the same frame text with
@@ -23,11 +25,11 @@ public final class BareServer implements Target {
   private final Set<WebSocket> connections = ConcurrentHashMap.newKeySet();
   private final LongAdder serialised = new LongAdder();
   private final CountDownLatch started = new CountDownLatch(1);
-  private volatile Exception startError;
+  private volatile @Nullable Exception startError;
 
   /** A bare server on 127.0.0.1, any free port; call {@link #start()}. */
   public BareServer() {
-    server = new Server(new InetSocketAddress("127.0.0.1", 0));
+    server = new Server(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     server.setReuseAddr(true);
     server.setTcpNoDelay(true);
     server.setDaemon(true);
@@ -44,8 +46,9 @@ public final class BareServer implements Target {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
-    if (startError != null) {
-      throw new IllegalStateException("bare server did not start", startError);
+    Exception error = startError;
+    if (error != null) {
+      throw new IllegalStateException("bare server did not start", error);
     }
     return this;
   }

@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,7 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Idle cost per connection: starts each server in its own JVM ({@link IdleServer}), measures
@@ -42,7 +45,7 @@ public final class IdleCost {
   /** Lines of {@code jcmd GC.class_histogram} to print at the largest count (0: none). */
   private int histogramLines;
   /** Another channels-server build (classes dir or jar) put first on the server's class path. */
-  private String serverClasses;
+  private @Nullable String serverClasses;
 
   /** Prints to {@code out}; {@code childJvmArgs} go to each server JVM. */
   public IdleCost(PrintStream out, List<String> childJvmArgs) {
@@ -62,13 +65,13 @@ public final class IdleCost {
       switch (args[i]) {
         case "--n" -> {
           List<Integer> l = new ArrayList<>();
-          for (String s : args[i + 1].split(",")) {
+          for (String s : args[i + 1].split(",", -1)) {
             l.add(Integer.parseInt(s.trim().replace("_", "")));
           }
           ns = l;
         }
-        case "--targets" -> targets = List.of(args[i + 1].split(","));
-        case "--child-jvm-args" -> jvm = List.of(args[i + 1].trim().split("\\s+"));
+        case "--targets" -> targets = List.of(args[i + 1].split(",", -1));
+        case "--child-jvm-args" -> jvm = List.of(args[i + 1].trim().split("\\s+", -1));
         case "--histogram" -> histogram = Integer.parseInt(args[i + 1]);
         case "--server-classes" -> serverClasses = args[i + 1];
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -106,17 +109,17 @@ public final class IdleCost {
       if (first == null || !first.startsWith("PORT ")) {
         throw new IOException("server did not start: " + first);
       }
-      String[] f = first.split(" ");
+      String[] f = first.split(" ", -1);
       int port = Integer.parseInt(f[1]);
       String path = f[3];
       long[] base = ask(in, w, p);
       long baseRss = rssKb(p.pid());
-      try (LoadClient client = new LoadClient("idle-client", new InetSocketAddress("127.0.0.1",
-          port), path, target.endsWith("bare") ? LoadClient.Protocol.BARE
-          : LoadClient.Protocol.CHANNELS)) {
+      try (LoadClient client = new LoadClient("idle-client",
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), port), path,
+          target.endsWith("bare") ? LoadClient.Protocol.BARE : LoadClient.Protocol.CHANNELS)) {
         int have = 0;
         for (int n : counts) {
-          int got = client.connect(n - have, Duration.ofSeconds(120));
+          int got = client.connect(n - have, Duration.ofMinutes(2));
           have = n;
           long[] m = ask(in, w, p);
           long rss = rssKb(p.pid());
@@ -163,7 +166,7 @@ public final class IdleCost {
     if (line == null || !line.startsWith("HEAP ")) {
       throw new IOException("unexpected answer from server " + p.pid() + ": " + line);
     }
-    String[] f = line.split(" ");
+    String[] f = line.split(" ", -1);
     return new long[] {Long.parseLong(f[1]), Long.parseLong(f[3]), Long.parseLong(f[5])};
   }
 
@@ -188,14 +191,14 @@ public final class IdleCost {
       return;
     }
     String baseName = names.get(0);
-    List<Row> bare = rows.get(baseName);
+    List<Row> bare = Objects.requireNonNull(rows.get(baseName), baseName);
     out.println();
     out.println("| connections | target | " + baseName + " heap B/conn | target heap B/conn |"
         + " heap ratio (<= 2.0) | " + baseName + " RSS B/conn | target RSS B/conn | threads/conn "
         + baseName + " / target | total threads " + baseName + " / target |");
     out.println("|---|---|---|---|---|---|---|---|---|");
     for (String name : names.subList(1, names.size())) {
-      List<Row> ch = rows.get(name);
+      List<Row> ch = Objects.requireNonNull(rows.get(name), name);
       for (int i = 0; i < Math.min(bare.size(), ch.size()); i++) {
         Row b = bare.get(i);
         Row c = ch.get(i);

@@ -88,11 +88,15 @@ public final class JakartaJettyTarget implements Target {
     try {
       server.close();
     } finally {
-      try {
-        jetty.stop();
-      } catch (Exception e) {
-        throw new IllegalStateException("Jetty did not stop", e);
-      }
+      stopJetty();
+    }
+  }
+
+  private void stopJetty() {
+    try {
+      jetty.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("Jetty did not stop", e);
     }
   }
 }

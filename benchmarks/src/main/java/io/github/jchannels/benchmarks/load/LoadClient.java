@@ -13,11 +13,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A WebSocket load client holding many connections on ONE thread (a NIO selector): no thread
@@ -86,12 +88,12 @@ public final class LoadClient implements AutoCloseable {
    * resubscribing with {@code since} = the last stream position (epoch, seq) it received. Null:
    * a dropped connection stays closed.
    */
-  private volatile InetSocketAddress failover;
+  private volatile @Nullable InetSocketAddress failover;
   /** Failover: each dropped connection waits a random delay in [spread/2, spread) first. */
   private volatile long failoverSpreadNanos;
   private final ArrayDeque<Conn> waitingToReopen = new ArrayDeque<>();
   private final SplittableRandom random = new SplittableRandom(42);
-  private byte[] failoverUpgrade;
+  private byte @Nullable [] failoverUpgrade;
   private volatile int dropped;
   private volatile int resubscribed;
   private volatile int recovered;
@@ -107,19 +109,28 @@ public final class LoadClient implements AutoCloseable {
 
   /** One connection. Client thread only. */
   private static final class Conn {
-    SocketChannel channel;
-    SelectionKey key;
+    /** Null until the socket is opened (before anything is read or written). */
+    @Nullable SocketChannel channel;
+    /** Null until the socket is registered with the selector. */
+    @Nullable SelectionKey key;
     int state = CONNECTING;
-    byte[] leftover;
+    byte @Nullable [] leftover;
     int leftoverLen;
-    ByteBuffer pendingOut;
+    @Nullable ByteBuffer pendingOut;
     long expected;
-    long received;
     /** Failover: the last stream position received, and whether this is the second socket. */
     long streamSeq;
-    String epoch;
+    @Nullable String epoch;
     boolean failedOver;
     long reopenAt;
+
+    SocketChannel channel() {
+      return Objects.requireNonNull(channel, "the socket is not open yet");
+    }
+
+    SelectionKey key() {
+      return Objects.requireNonNull(key, "the socket is not registered yet");
+    }
   }
 
   /** A client for the server at {@code address}, endpoint {@code path}; call {@link #connect}. */
@@ -299,10 +310,14 @@ public final class LoadClient implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     running = false;
     selector.wakeup();
-    thread.join(10_000);
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // the caller's interruption stays visible to it
+    }
   }
 
   // ------------------------------------------------------------------ client thread
@@ -352,12 +367,12 @@ public final class LoadClient implements AutoCloseable {
         try {
           // abortive close (RST): no TIME_WAIT left on the load side, so runs of thousands of
           // connections back to back do not run out of loopback ports
-          c.channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+          c.channel().setOption(StandardSocketOptions.SO_LINGER, 0);
         } catch (IOException | RuntimeException ignored) {
           // closing anyway
         }
         try {
-          c.channel.close();
+          c.channel().close();
         } catch (IOException ignored) {
           // closing anyway
         }
@@ -378,10 +393,10 @@ public final class LoadClient implements AutoCloseable {
       conns.add(c);
       try {
         c.channel = SocketChannel.open();
-        c.channel.configureBlocking(false);
-        c.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        c.key = c.channel.register(selector, SelectionKey.OP_CONNECT, c);
-        if (c.channel.connect(address)) {
+        c.channel().configureBlocking(false);
+        c.channel().setOption(StandardSocketOptions.TCP_NODELAY, true);
+        c.key = c.channel().register(selector, SelectionKey.OP_CONNECT, c);
+        if (c.channel().connect(address)) {
           finishConnect(c);
         }
       } catch (IOException e) {
@@ -391,14 +406,16 @@ public final class LoadClient implements AutoCloseable {
   }
 
   private void finishConnect(Conn c) throws IOException {
-    if (!c.channel.finishConnect()) {
+    if (!c.channel().finishConnect()) {
       return;
     }
     c.state = HANDSHAKE;
-    c.key.interestOps(SelectionKey.OP_READ);
-    write(c, c.failedOver ? failoverUpgrade : upgrade);
+    c.key().interestOps(SelectionKey.OP_READ);
+    write(c, c.failedOver ? Objects.requireNonNull(failoverUpgrade) : upgrade);
   }
 
+  // the counters have one writer, the client thread; readers need visibility, not atomicity
+  @SuppressWarnings("NonAtomicVolatileUpdate")
   private void fail(Conn c, String why) {
     lastError = why;
     if (c.state == CLOSED) {
@@ -423,11 +440,11 @@ public final class LoadClient implements AutoCloseable {
     }
     c.state = CLOSED;
     if (c.key != null) {
-      c.key.cancel();
+      c.key().cancel();
     }
     try {
       if (c.channel != null) {
-        c.channel.close();
+        c.channel().close();
       }
     } catch (IOException ignored) {
       // already failing
@@ -441,10 +458,10 @@ public final class LoadClient implements AutoCloseable {
    */
   private void reopen(Conn c) {
     if (c.key != null) {
-      c.key.cancel();
+      c.key().cancel();
     }
     try {
-      c.channel.close();
+      c.channel().close();
     } catch (IOException ignored) {
       // dropped anyway
     }
@@ -475,10 +492,10 @@ public final class LoadClient implements AutoCloseable {
   private void connectFailover(Conn c) {
     try {
       c.channel = SocketChannel.open();
-      c.channel.configureBlocking(false);
-      c.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      c.key = c.channel.register(selector, SelectionKey.OP_CONNECT, c);
-      if (c.channel.connect(failover)) {
+      c.channel().configureBlocking(false);
+      c.channel().setOption(StandardSocketOptions.TCP_NODELAY, true);
+      c.key = c.channel().register(selector, SelectionKey.OP_CONNECT, c);
+      if (c.channel().connect(Objects.requireNonNull(failover, "failover target"))) {
         finishConnect(c);
       }
     } catch (IOException e) {
@@ -486,6 +503,8 @@ public final class LoadClient implements AutoCloseable {
     }
   }
 
+  // the counters have one writer, the client thread; readers need visibility, not atomicity
+  @SuppressWarnings("NonAtomicVolatileUpdate")
   private void becomeReady(Conn c) {
     if (c.failedOver) {
       c.state = READY;
@@ -504,19 +523,19 @@ public final class LoadClient implements AutoCloseable {
       return;
     }
     ByteBuffer b = ByteBuffer.wrap(bytes);
-    c.channel.write(b);
+    c.channel().write(b);
     if (b.hasRemaining()) {
       c.pendingOut = b;
-      c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+      c.key().interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
     }
   }
 
   private void flush(Conn c) throws IOException {
     if (c.pendingOut != null) {
-      c.channel.write(c.pendingOut);
+      c.channel().write(c.pendingOut);
       if (!c.pendingOut.hasRemaining()) {
         c.pendingOut = null;
-        c.key.interestOps(SelectionKey.OP_READ);
+        c.key().interestOps(SelectionKey.OP_READ);
       }
     }
   }
@@ -527,9 +546,9 @@ public final class LoadClient implements AutoCloseable {
     while (c.state != CLOSED) {
       buf.clear();
       if (c.leftoverLen > 0) {
-        buf.put(c.leftover, 0, c.leftoverLen);
+        buf.put(Objects.requireNonNull(c.leftover), 0, c.leftoverLen);
       }
-      int n = c.channel.read(buf);
+      int n = c.channel().read(buf);
       if (n < 0) {
         fail(c, "server closed the connection");
         return;
@@ -587,7 +606,7 @@ public final class LoadClient implements AutoCloseable {
         if (end - p < 4) {
           break;
         }
-        len = ((a[p + 2] & 0xff) << 8) | (a[p + 3] & 0xff);
+        len = ((a[p + 2] & 0xffL) << 8) | (a[p + 3] & 0xffL);
         header = 4;
       } else if (len == 127) {
         if (end - p < 10) {
@@ -631,6 +650,8 @@ public final class LoadClient implements AutoCloseable {
     return p;
   }
 
+  // the counters have one writer, the client thread; readers need visibility, not atomicity
+  @SuppressWarnings("NonAtomicVolatileUpdate")
   private void onText(Conn c, byte[] a, int start, int length, long now) throws IOException {
     int end = start + length;
     switch (c.state) {
@@ -674,7 +695,6 @@ public final class LoadClient implements AutoCloseable {
             }
           }
         }
-        c.received++;
         deliveredLocal++;
         if (seq == c.expected) {
           c.expected++;

@@ -1,6 +1,7 @@
 package io.github.jchannels.benchmarks.load;
 
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fan-out load harness: for each subscriber count N and each target (the bare
@@ -49,32 +51,33 @@ public final class LoadHarness {
 
     static Options parse(String[] args) {
       Options o = defaults();
-      for (int i = 0; i < args.length; i++) {
+      for (int i = 0; i < args.length; i += 2) {
         String v = i + 1 < args.length ? args[i + 1] : "";
-        switch (args[i]) {
-          case "--n" -> o = o.with(ints(v), null, -1, -1, -1, -1, -1, -1, -1);
-          case "--targets" -> o = o.with(null, List.of(v.split(",")), -1, -1, -1, -1, -1, -1, -1);
-          case "--warmup-seconds" -> o = o.with(null, null, Double.parseDouble(v), -1, -1, -1, -1,
+        o = switch (args[i]) {
+          case "--n" -> o.with(ints(v), null, -1, -1, -1, -1, -1, -1, -1);
+          case "--targets" ->
+              o.with(null, List.of(v.split(",", -1)), -1, -1, -1, -1, -1, -1, -1);
+          case "--warmup-seconds" -> o.with(null, null, Double.parseDouble(v), -1, -1, -1, -1,
               -1, -1);
-          case "--closed-seconds" -> o = o.with(null, null, -1, Double.parseDouble(v), -1, -1, -1,
+          case "--closed-seconds" -> o.with(null, null, -1, Double.parseDouble(v), -1, -1, -1,
               -1, -1);
-          case "--open-seconds" -> o = o.with(null, null, -1, -1, Double.parseDouble(v), -1, -1,
+          case "--open-seconds" -> o.with(null, null, -1, -1, Double.parseDouble(v), -1, -1,
               -1, -1);
-          case "--rate" -> o = o.with(null, null, -1, -1, -1, Integer.parseInt(v), -1, -1, -1);
-          case "--window" -> o = o.with(null, null, -1, -1, -1, -1, Integer.parseInt(v), -1, -1);
-          case "--client-threads" -> o = o.with(null, null, -1, -1, -1, -1, -1, Integer.parseInt(
+          case "--rate" -> o.with(null, null, -1, -1, -1, Integer.parseInt(v), -1, -1, -1);
+          case "--window" -> o.with(null, null, -1, -1, -1, -1, Integer.parseInt(v), -1, -1);
+          case "--client-threads" -> o.with(null, null, -1, -1, -1, -1, -1, Integer.parseInt(
               v), -1);
-          case "--rounds" -> o = o.with(null, null, -1, -1, -1, -1, -1, -1, Integer.parseInt(v));
+          case "--rounds" -> o.with(null, null, -1, -1, -1, -1, -1, -1, Integer.parseInt(v));
           default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + usage(
               ));
-        }
-        i++;
+        };
       }
       return o;
     }
 
-    private Options with(List<Integer> n, List<String> t, double w, double c, double op, int r,
-        int win, int ct, int rounds) {
+    /** A copy with the given values; null or a negative number keeps this one's. */
+    private Options with(@Nullable List<Integer> n, @Nullable List<String> t, double w, double c,
+        double op, int r, int win, int ct, int rounds) {
       return new Options(n != null ? n : subscribers, t != null ? t : targets,
           w >= 0 ? w : warmupSeconds, c >= 0 ? c : closedSeconds, op >= 0 ? op : openSeconds,
           r > 0 ? r : rate, win > 0 ? win : window, ct > 0 ? ct : clientThreads,
@@ -83,7 +86,7 @@ public final class LoadHarness {
 
     private static List<Integer> ints(String csv) {
       List<Integer> out = new ArrayList<>();
-      for (String s : csv.split(",")) {
+      for (String s : csv.split(",", -1)) {
         out.add(Integer.parseInt(s.trim().replace("_", "")));
       }
       return out;
@@ -253,7 +256,7 @@ public final class LoadHarness {
       Set<Long> clientThreads = new HashSet<>();
       try {
         for (int i = 0; i < threads; i++) {
-          InetSocketAddress address = new InetSocketAddress("127.0.0.1",
+          InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(),
               ports.get(i % ports.size()));
           LoadClient c = new LoadClient("bench-client-" + i, address, target.path(),
               target.protocol());

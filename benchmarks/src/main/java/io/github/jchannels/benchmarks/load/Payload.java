@@ -39,11 +39,7 @@ public final class Payload {
 
   /** The frame text the bare server broadcasts: the codec's encoding of {@link #event}. */
   public static String text(long seq, long sentNanos) {
-    return new StringBuilder(112)
-        .append("{\"channel\":\"session:bench\",\"type\":\"stream_output\",\"data\":{\"sessionI"
-            + "d\":\"")
-        .append(SESSION_ID).append("\",\"message\":\"s").append(seq).append(PAD)
-        .append("\",\"timestamp\":").append(sentNanos).append("}}")
-        .toString();
+    return "{\"channel\":\"session:bench\",\"type\":\"stream_output\",\"data\":{\"sessionId\":\""
+        + SESSION_ID + "\",\"message\":\"s" + seq + PAD + "\",\"timestamp\":" + sentNanos + "}}";
   }
 }

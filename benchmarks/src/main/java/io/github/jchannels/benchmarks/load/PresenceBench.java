@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Presence under a join storm (PROTOCOL.md section 12): N clients, already connected, subscribe
@@ -58,7 +60,8 @@ public final class PresenceBench {
     volatile long convergedAt;
     volatile long stateAt;
     boolean done;
-    WebSocket ws;
+    /** Null until the WebSocket is open. */
+    @Nullable WebSocket ws;
 
     Client(int n, CountDownLatch converged, AtomicLong frames, AtomicLong bytes) {
       this.n = n;
@@ -68,7 +71,8 @@ public final class PresenceBench {
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+    public @Nullable CompletionStage<?> onText(WebSocket webSocket, CharSequence data,
+        boolean last) {
       partial.append(data);
       if (last) {
         String text = partial.toString();
@@ -147,7 +151,7 @@ public final class PresenceBench {
       long start = System.nanoTime();
       List<CompletableFuture<WebSocket>> sent = new ArrayList<>();
       for (Client c : all) {
-        sent.add(c.ws.sendText(subscribe, true));
+        sent.add(Objects.requireNonNull(c.ws).sendText(subscribe, true));
       }
       CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
       if (!converged.await(10, TimeUnit.MINUTES)) {
@@ -165,7 +169,9 @@ public final class PresenceBench {
           (subscribed - start) / 1e6, (last - start) / 1e6);
     } finally {
       for (Client c : all) {
-        c.ws.abort();
+        if (c.ws != null) {
+          c.ws.abort();
+        }
       }
       http.close();
       server.close();
@@ -190,7 +196,7 @@ public final class PresenceBench {
     }
     System.out.println("clients window_ms round frames frames_at_convergence bytes"
         + " last_state_ms convergence_ms frames_per_client");
-    for (String w : windows.split(",")) {
+    for (String w : windows.split(",", -1)) {
       Duration window = Duration.ofMillis(Long.parseLong(w.trim()));
       run(Math.min(clients, 50), window); // warm-up
       for (int r = 1; r <= rounds; r++) {

@@ -102,11 +102,7 @@ public final class RedisPairTarget implements Target {
       brokerA.close();
       brokerB.close();
     } finally {
-      try {
-        redis.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      redis.close();
     }
   }
 }

@@ -2,10 +2,12 @@ package io.github.jchannels.benchmarks.load;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A redis-server for the scale-out benchmarks: started on a free loopback port without
@@ -15,9 +17,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class RedisServer implements AutoCloseable {
   private final String uri;
-  private final Process process;
+  /** Null when the server is an outside one (REDIS_URI): it is not this object's to stop. */
+  private final @Nullable Process process;
 
-  private RedisServer(String uri, Process process) {
+  private RedisServer(String uri, @Nullable Process process) {
     this.uri = uri;
     this.process = process;
   }
@@ -29,7 +32,8 @@ final class RedisServer implements AutoCloseable {
       return new RedisServer(given, null);
     }
     String binary = null;
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
+    String path = System.getenv().getOrDefault("PATH", "/usr/bin");
+    for (String dir : path.split(File.pathSeparator, -1)) {
       File f = new File(dir, "redis-server");
       if (f.canExecute()) {
         binary = f.getPath();
@@ -52,7 +56,9 @@ final class RedisServer implements AutoCloseable {
       if (!p.isAlive()) {
         throw new IllegalStateException("redis-server exited with " + p.exitValue());
       }
-      try (Socket s = new Socket("127.0.0.1", port)) {
+      try {
+        // it accepts connections: it is up
+        new Socket(InetAddress.getLoopbackAddress(), port).close();
         break;
       } catch (IOException notYet) {
         if (System.nanoTime() > deadline) {
@@ -76,14 +82,19 @@ final class RedisServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (process == null) {
       return;
     }
     process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
       process.destroyForcibly();
-      process.waitFor(10, TimeUnit.SECONDS);
+      Thread.currentThread().interrupt(); // the caller's interruption stays visible to it
     }
   }
 }

@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -105,9 +106,11 @@ public final class ScaleOutBench {
           StandardCharsets.UTF_8));
           Writer aIn = new OutputStreamWriter(a.getOutputStream(), StandardCharsets.UTF_8);
           LoadClient clients = new LoadClient("failover-client", new InetSocketAddress(
-              "127.0.0.1", port(aOut)), b.path(), LoadClient.Protocol.CHANNELS)) {
-        clients.failoverTo(new InetSocketAddress("127.0.0.1", b.port()), spread);
-        int ready = clients.connect(n, Duration.ofSeconds(120));
+              InetAddress.getLoopbackAddress(), port(aOut)), b.path(),
+              LoadClient.Protocol.CHANNELS)) {
+        clients.failoverTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port()),
+            spread);
+        int ready = clients.connect(n, Duration.ofMinutes(2));
         if (ready != n) {
           throw new IllegalStateException("only " + ready + " of " + n + " connected: "
               + clients.lastError());
@@ -132,10 +135,10 @@ public final class ScaleOutBench {
           long killed = Payload.nanoTime();
           a.destroyForcibly();
           waitFor(() -> clients.resubscribed() + clients.failoverFailed() >= n,
-              Duration.ofSeconds(120), "not every connection resubscribed");
+              Duration.ofMinutes(2), "not every connection resubscribed");
           long resubscribed = clients.lastResubscribedNanos();
           long target = seq.get();
-          waitFor(() -> clients.minExpected() >= target, Duration.ofSeconds(120),
+          waitFor(() -> clients.minExpected() >= target, Duration.ofMinutes(2),
               "not every connection caught up");
           long caughtUp = Payload.nanoTime();
           publishing.set(false);
@@ -163,7 +166,8 @@ public final class ScaleOutBench {
 
   private void print(Result r) {
     out.printf(Locale.ROOT, "failover N=%d: node A killed; %d connections dropped (first seen"
-            + " after %s, last after %s), %d resubscribed on node B (recovered %d, not recovered %d, failed %d) in %s;"
+            + " after %s, last after %s), %d resubscribed on node B (recovered %d, not recovered"
+            + " %d, failed %d) in %s;"
             + " every connection caught up (all %d broadcasts since the kill received) in %s |"
             + " gaps %d out-of-order/duplicates %d | publishing %d broadcasts/s (%d publishes"
             + " failed and were retried) | reconnect spread %s%n",

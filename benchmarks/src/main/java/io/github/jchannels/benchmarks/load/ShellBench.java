@@ -1,7 +1,5 @@
 package io.github.jchannels.benchmarks.load;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pty4j.PtyProcess;
 import com.pty4j.PtyProcessBuilder;
@@ -13,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,9 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Principal;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +32,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The shell endpoint against the PTY itself, in one process:
@@ -146,7 +144,7 @@ public final class ShellBench {
     try (var tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path t : (Iterable<Path>) tasks::iterator) {
         try {
-          String[] f = Files.readString(t.resolve("schedstat")).trim().split(" ");
+          String[] f = Files.readString(t.resolve("schedstat")).trim().split(" ", -1);
           String comm = Files.readString(t.resolve("comm")).trim();
           byTask.put(t.getFileName() + " " + comm,
               new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
@@ -284,70 +282,22 @@ public final class ShellBench {
     private final StringBuilder partial = new StringBuilder();
     final HttpClient http = HttpClient.newHttpClient();
     final WebSocket ws;
-    volatile long outputBytes;
-    volatile long exitAt;
-    /** If set, output bytes are counted and exit timed here instead of queued. */
-    final boolean counting;
 
-    Client(URI uri, boolean counting) throws Exception {
-      this.counting = counting;
+    Client(URI uri) throws Exception {
       ws = http.newWebSocketBuilder().buildAsync(uri, this).get(10, TimeUnit.SECONDS);
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+    public @Nullable CompletionStage<?> onText(WebSocket webSocket, CharSequence data,
+        boolean last) {
       partial.append(data);
       if (last) {
         String text = partial.toString();
         partial.setLength(0);
-        if (counting && text.contains("\"type\":\"output\"")) {
-          try {
-            outputBytes += outputUtf8Length(text);
-          } catch (IOException e) {
-            messages.add(text);
-          }
-        } else {
-          if (counting && text.contains("\"type\":\"exit\"")) {
-            exitAt = System.nanoTime();
-          }
-          messages.add(text);
-        }
+        messages.add(text);
       }
       webSocket.request(1);
       return null;
-    }
-
-    /** The UTF-8 length of {@code data.data} of an output event, read with a streaming parser. */
-    private static long outputUtf8Length(String text) throws IOException {
-      try (JsonParser p = JSON.getFactory().createParser(text)) {
-        int depth = 0;
-        boolean inData = false;
-        JsonToken t;
-        while ((t = p.nextToken()) != null) {
-          if (t == JsonToken.START_OBJECT) {
-            depth++;
-          } else if (t == JsonToken.END_OBJECT) {
-            depth--;
-          } else if (t == JsonToken.FIELD_NAME && "data".equals(
-              p.currentName())) {
-            if (depth == 1) {
-              inData = true;
-            } else if (depth == 2 && inData) {
-              p.nextToken();
-              char[] chars = p.getTextCharacters();
-              int off = p.getTextOffset();
-              int len = p.getTextLength();
-              long n = 0;
-              for (int i = off; i < off + len; i++) {
-                char c = chars[i];
-                n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
-              }
-              return n;
-            }
-          }
-        }
-        return 0;
-      }
     }
 
     String await(String type, Duration timeout) throws Exception {
@@ -422,7 +372,7 @@ public final class ShellBench {
      */
     static long[] cat(int port, String path, String init) throws IOException {
       try (SocketChannel ch = SocketChannel.open(
-          new InetSocketAddress("127.0.0.1", port))) {
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
         ch.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
             + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
             + "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
@@ -505,7 +455,7 @@ public final class ShellBench {
         return l;
       }
       if (l == 126) {
-        return ((a[p + 2] & 0xff) << 8) | (a[p + 3] & 0xff);
+        return ((a[p + 2] & 0xffL) << 8) | (a[p + 3] & 0xffL);
       }
       long n = 0;
       for (int i = 0; i < 8; i++) {
@@ -577,13 +527,12 @@ public final class ShellBench {
     ShellConfig config = config(dir, coalesce)
         .command("sh", "-c", "stty raw -echo; echo ready; exec cat").build();
     Histogram h = new Histogram();
-    try (ShellServer s = new ShellServer(config); Client c = new Client(s.uri(), false)) {
+    try (ShellServer s = new ShellServer(config); Client c = new Client(s.uri())) {
       c.await("connected", Duration.ofSeconds(10));
       c.send(init("echo"));
       c.await("init", Duration.ofSeconds(10));
       waitForOutput(c, "ready", Duration.ofSeconds(10));
       String alphabet = "abcdefghijklmnopqrstuvwxyz";
-      List<Long> warm = new ArrayList<>();
       Map<String, long[]> before = null;
       for (int i = 0; i < keys + 20; i++) {
         if (i == 20) {
@@ -594,9 +543,7 @@ public final class ShellBench {
         c.send(input("echo", ch));
         waitForOutput(c, ch, Duration.ofSeconds(5));
         long rtt = System.nanoTime() - t0;
-        if (i < 20) {
-          warm.add(rtt); // warm-up keystrokes
-        } else {
+        if (i >= 20) { // the first 20 keystrokes warm up
           h.record(rtt);
         }
         Thread.sleep(12); // a fast typist, under the default inbound rate limit (100/s)

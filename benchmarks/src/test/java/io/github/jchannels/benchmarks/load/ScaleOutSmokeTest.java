@@ -25,7 +25,8 @@ class ScaleOutSmokeTest {
 
   @BeforeAll
   static void needsRedis() {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
+    String path = System.getenv().getOrDefault("PATH", "/usr/bin");
+    for (String dir : path.split(File.pathSeparator, -1)) {
       if (new File(dir, "redis-server").canExecute()) {
         return;
       }
