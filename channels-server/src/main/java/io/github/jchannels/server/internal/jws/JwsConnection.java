@@ -10,6 +10,7 @@ import java.nio.channels.ByteChannel;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocketImpl;
@@ -65,6 +66,8 @@ final class JwsConnection implements TransportConnection {
   private ByteBuffer pongBytes = ByteBuffer.allocate(0);
   /** Bytes read before the handshake completed. Selector thread only. */
   long handshakeBytes;
+  private volatile boolean aborted;
+  private volatile @Nullable SocketChannel raw;
   /** A control frame of the library's being written (counted). Selector thread only. */
   private @Nullable ByteBuffer controlInProgress;
 
@@ -401,7 +404,35 @@ final class JwsConnection implements TransportConnection {
 
   @Override
   public void abort() {
+    aborted = true;
+    closeRaw(); // Java-WebSocket closes no channel it has not been given yet (accept window)
     socket.closeConnection(CloseCodes.ABNORMAL, "aborted");
+  }
+
+  /**
+   * The accepted channel, before Java-WebSocket gets it (selector thread, {@code wrapChannel}):
+   * an {@link #abort} in the window between the core's {@code connecting} and the library's
+   * {@code setChannel} (a handshake deadline on fake time, an eviction) would otherwise close
+   * nothing and leave the socket open. Returns whether the connection was aborted already.
+   */
+  boolean accepted(SocketChannel channel) {
+    raw = channel;
+    if (aborted) {
+      closeRaw();
+      return true;
+    }
+    return false;
+  }
+
+  private void closeRaw() {
+    SocketChannel ch = raw;
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        log.trace("Closing {} failed", this, e);
+      }
+    }
   }
 
   @Override

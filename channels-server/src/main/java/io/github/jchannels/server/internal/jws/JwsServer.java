@@ -321,6 +321,10 @@ final class JwsServer extends WebSocketServer {
         c.channelClosed();
         return new CountingChannel(channel, c, context.limits().maxHandshakeSize());
       }
+      if (c.accepted(channel)) {
+        c.channelClosed();
+        return new CountingChannel(channel, c, context.limits().maxHandshakeSize());
+      }
       ByteChannel inner = channel;
       SSLContext tls = context.tls();
       if (tls != null) {
