@@ -296,6 +296,9 @@ class ShellEndpointTest {
         .idleTimeout(Duration.ofMillis(500)).build()).open(ALICE));
     peer.init("t1", 80, 24);
     peer.expectInit("t1", 80, 24);
+    // bash's prompt first: output is activity, and a prompt that arrived after the clock moved
+    // (a slow start on a loaded machine) would re-arm the idle timer past the advances below
+    peer.awaitOutput("$ ");
     time.advance(Duration.ofMillis(499));
     assertThat(endpoint.stats().shells()).isEqualTo(1);
     assertThat(peer.connection.texts()).noneMatch(x -> x.contains("idle_timeout"));
