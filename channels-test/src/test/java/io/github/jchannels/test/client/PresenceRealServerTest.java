@@ -45,17 +45,20 @@ class PresenceRealServerTest {
   private final FakeScheduler aliceTime = new FakeScheduler();
   /** Bob's time: his heartbeat and reconnections run only when the test says so. */
   private final FakeScheduler bobTime = new FakeScheduler();
+  /** The server's time: no heartbeat, deadline or TTL of it fires while the test runs. */
+  private final FakeScheduler serverTime = new FakeScheduler();
   private final RecordingStateListener aliceStates = new RecordingStateListener();
   private ChannelServer server;
   private TcpForwarder forwarder;
 
   @BeforeEach
   void start() throws Exception {
-    server = ChannelServer.builder().host("127.0.0.1").port(0)
+    server = ChannelServer.builder().host("127.0.0.1").port(0).scheduler(serverTime)
         .authenticator(h -> h.bearerToken().map(User::new).map(Principal.class::cast))
         .presence(Channels.SESSION, Presence.builder()
             .meta(info -> Map.of("name", Optional.ofNullable(info.principal())
                 .map(Principal::getName).orElse("?").toUpperCase(Locale.ROOT)))
+            .window(Duration.ZERO) // each change is sent at once: no timer between it and a diff
             .build())
         .build().start();
     toClose.add(server);
