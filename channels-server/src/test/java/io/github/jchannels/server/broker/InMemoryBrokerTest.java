@@ -2,6 +2,7 @@ package io.github.jchannels.server.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.github.jchannels.core.time.FakeScheduler;
 import java.time.Duration;
@@ -225,8 +226,9 @@ class InMemoryBrokerTest {
     InMemoryBroker own = InMemoryBroker.create();
     own.start(e -> { });
     own.close();
-    assertThat(Thread.getAllStackTraces().keySet()).noneMatch(
-        t -> t.getName().equals("channels-broker") && t.isAlive());
+    // its executor has terminated; the thread itself may still be leaving its run method
+    await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet()
+        .stream().noneMatch(t -> t.getName().equals("channels-broker") && t.isAlive()));
   }
 
   @Test
