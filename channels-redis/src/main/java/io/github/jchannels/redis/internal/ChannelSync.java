@@ -238,6 +238,14 @@ public final class ChannelSync {
             last = e.seq();
           }
         }
+      } else if (!r.top().epoch().equals(since.epoch()) && r.top().seq() > 0) {
+        // The stream was reset (Redis lost it): the old epoch's tail is gone, but the new epoch
+        // is owed from its start, as when a live message shows the new epoch first (process).
+        // Still syncing: the next read asks for every event of the new epoch.
+        discontinuity(since, new StreamPosition(r.top().epoch(), 0));
+        epoch = r.top().epoch();
+        last = 0;
+        next = ++generation;
       } else {
         StreamPosition top = r.top();
         long resume = top.seq();
@@ -250,7 +258,9 @@ public final class ChannelSync {
         epoch = top.epoch();
         last = resume;
       }
-      next = drain();
+      if (next == 0) {
+        next = drain();
+      }
     }
     if (next != 0) {
       read(next);
