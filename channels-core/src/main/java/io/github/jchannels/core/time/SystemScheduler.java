@@ -1,6 +1,8 @@
 package io.github.jchannels.core.time;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -11,17 +13,24 @@ import org.slf4j.LoggerFactory;
 /**
  * The production {@link Scheduler}: {@link System#nanoTime()}, {@link System#currentTimeMillis()}
  * and one daemon timer thread. A task that throws is logged and does not stop the thread.
- * {@link #close()} cancels pending tasks and waits briefly for the thread to end.
+ * {@link #close()} cancels pending tasks and waits (at most 5 s) for the thread to end.
  */
 public final class SystemScheduler implements Scheduler, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SystemScheduler.class);
 
+  /** How long close() waits for the timer thread to end. */
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
   private final ScheduledThreadPoolExecutor executor;
+  /** The timer threads started (one, unless the pool had to replace it), joined by close(). */
+  private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
   SystemScheduler(String threadName) {
     executor = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, threadName);
       t.setDaemon(true);
+      threads.removeIf(old -> !old.isAlive());
+      threads.add(t);
       return t;
     });
     executor.setRemoveOnCancelPolicy(true);
@@ -64,8 +73,17 @@ public final class SystemScheduler implements Scheduler, AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+    if (threads.contains(Thread.currentThread())) {
+      return; // closed by one of its own tasks: that thread ends when the task returns
+    }
     try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
+      // the pool reports termination before its thread has left its run method: join it too,
+      // so that no thread of this scheduler is alive once close() returns (within the bound)
+      long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+      executor.awaitTermination(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+      for (Thread t : threads) {
+        t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -128,6 +128,23 @@ class FakeSchedulerTest {
       assertThat(timer[0].getName()).isEqualTo("fake-scheduler-test");
       assertThat(timer[0].isDaemon()).isTrue();
     }
+    // close() has joined the thread: checked at once, no waiting here
+    assertThat(timer[0].isAlive()).isFalse();
+  }
+
+  @Test
+  void aSystemSchedulerClosedFromItsOwnTaskStopsAndItsThreadEnds()
+      throws InterruptedException {
+    CountDownLatch closed = new CountDownLatch(1);
+    Thread[] timer = new Thread[1];
+    SystemScheduler s = Scheduler.system("fake-scheduler-self-close");
+    s.schedule(Duration.ZERO, () -> {
+      timer[0] = Thread.currentThread();
+      s.close();
+      closed.countDown();
+    });
+    assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(s.isClosed()).isTrue();
     timer[0].join(TimeUnit.SECONDS.toMillis(10));
     assertThat(timer[0].isAlive()).isFalse();
   }

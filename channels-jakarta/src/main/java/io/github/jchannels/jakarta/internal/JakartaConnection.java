@@ -344,17 +344,10 @@ public final class JakartaConnection implements TransportConnection {
     if (closeSent.compareAndSet(false, true)) {
       callAnyThread(e -> e.closeSent(c.code()));
     }
-    run(() -> {
-      try {
-        s.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(c.code()), c.reason()));
-      } catch (Exception e) {
-        log.debug("Close of {} failed: {}", s.getId(), e.toString());
-        Containers.abort(s);
-      }
-    });
     // The close handshake is bounded by the close timeout. Where the container reports the
     // close before the peer answered (Tomcat), the core no longer watches it: drop the socket
-    // here if the peer has not answered by then.
+    // here if the peer has not answered by then. Armed before the close frame can go out: a
+    // peer that has seen the frame finds the bound already running.
     try {
       scheduler.schedule(limits.closeTimeout(), () -> {
         if (Containers.stillConnected(s)) {
@@ -365,6 +358,14 @@ public final class JakartaConnection implements TransportConnection {
     } catch (RuntimeException e) {
       log.trace("Scheduler stopped", e);
     }
+    run(() -> {
+      try {
+        s.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(c.code()), c.reason()));
+      } catch (Exception e) {
+        log.debug("Close of {} failed: {}", s.getId(), e.toString());
+        Containers.abort(s);
+      }
+    });
   }
 
   @Override

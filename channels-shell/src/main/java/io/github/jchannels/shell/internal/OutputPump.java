@@ -117,7 +117,7 @@ public final class OutputPump {
     return chunks.sum();
   }
 
-  /** How many bytes were read from the PTY. */
+  /** How many bytes were read from the PTY (each counted after it was handed on). */
   public long bytesRead() {
     return bytesRead.sum();
   }
@@ -133,11 +133,12 @@ public final class OutputPump {
         if (n < 0) {
           break;
         }
-        bytesRead.add(n);
         String text = decoder.decode(buf, 0, n);
         if (!text.isEmpty()) {
           append(text);
         }
+        // counted once handed on: whoever sees the count sees the output pending or sent
+        bytesRead.add(n);
       }
       String rest = decoder.finish();
       if (!rest.isEmpty()) {
